@@ -1,0 +1,146 @@
+//! The byte-level contract between the typed store and a storage engine.
+//!
+//! A backend (sled, redb, memory) implements [`Backend`]: read and write transactions over
+//! named tables of byte keys and byte values, ordered by key. Everything typed (encoding,
+//! secondary indexes, batches, transactions, iteration) is written once on top of this
+//! contract, so every backend has the same semantics by construction.
+//!
+//! Requirements on an implementation:
+//! * A [`WriteTxn`] is atomic: after [`WriteTxn::commit`] returns `Ok`, all of its writes are
+//!   visible; if it is dropped (or `commit` fails) none are, including after a crash.
+//! * Write transactions are serialised: beginning one waits until the previous one ended.
+//! * Tables are ordered by key bytes (lexicographically) and created on first use.
+//! * [`ReadTxn`] tables are owned handles that can outlive the borrow they were opened with, so
+//!   iterators over committed data can be returned to callers.
+
+use std::ops::{Bound, Deref};
+
+use crate::error::Result;
+
+/// Borrowed bounds on key bytes.
+pub type KeyBounds<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
+
+/// A storage engine.
+pub trait Backend: Send + Sync + 'static {
+    /// A read-only transaction.
+    type Read: ReadTxn + 'static;
+    /// A read-write transaction.
+    type Write: WriteTxn + 'static;
+
+    /// Begins a read transaction.
+    ///
+    /// # Errors
+    /// When the engine cannot start one.
+    fn begin_read(&self) -> Result<Self::Read>;
+
+    /// Begins a write transaction, waiting for the current one to end.
+    ///
+    /// # Errors
+    /// When the engine cannot start one, or the store is read-only.
+    fn begin_write(&self) -> Result<Self::Write>;
+
+    /// Makes every committed write durable.
+    ///
+    /// # Errors
+    /// When the engine fails to sync.
+    fn flush(&self) -> Result<()>;
+}
+
+/// A read transaction.
+pub trait ReadTxn {
+    /// A table opened in this transaction.
+    type Table: SnapshotTable;
+
+    /// Opens table `name`; a table that does not exist reads as empty.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn open_table(&self, name: &'static str) -> Result<Self::Table>;
+}
+
+/// A write transaction. Dropping it without [`WriteTxn::commit`] discards its writes.
+pub trait WriteTxn {
+    /// A table opened in this transaction.
+    type Table<'t>: RawTableMut
+    where
+        Self: 't;
+
+    /// Opens (creating if needed) table `name`.
+    ///
+    /// # Errors
+    /// When the engine fails, or the table is already open in this transaction.
+    fn open_table(&self, name: &'static str) -> Result<Self::Table<'_>>;
+
+    /// Commits every write of this transaction atomically.
+    ///
+    /// # Errors
+    /// When the engine fails; then nothing was written.
+    fn commit(self) -> Result<()>;
+}
+
+/// Read access to one table.
+pub trait RawTable {
+    /// Bytes read from the table.
+    type Bytes<'a>: Deref<Target = [u8]>
+    where
+        Self: 'a;
+
+    /// An iterator over `(key, value)` pairs in key order.
+    type Range<'a>: Iterator<Item = Result<(Self::Bytes<'a>, Self::Bytes<'a>)>>
+    where
+        Self: 'a;
+
+    /// The value stored under `key`.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn get(&self, key: &[u8]) -> Result<Option<Self::Bytes<'_>>>;
+
+    /// The entries whose keys lie within `bounds`, in key order.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn range(&self, bounds: KeyBounds<'_>) -> Result<Self::Range<'_>>;
+
+    /// The number of entries.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn len(&self) -> Result<u64>;
+}
+
+/// Write access to one table inside a [`WriteTxn`].
+pub trait RawTableMut: RawTable {
+    /// Stores `value` under `key`, returning the previous value.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Removes `key`, returning its value.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn remove(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Removes every entry.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn clear(&mut self) -> Result<()>;
+}
+
+/// A table handle of a [`ReadTxn`], which can hand out iterators that own their data.
+pub trait SnapshotTable: RawTable + Send + 'static {
+    /// Bytes owned by a [`SnapshotTable::Scan`] item.
+    type Owned: Deref<Target = [u8]> + Send + 'static;
+
+    /// An owning iterator over `(key, value)` pairs in key order.
+    type Scan: Iterator<Item = Result<(Self::Owned, Self::Owned)>> + Send + 'static;
+
+    /// Like [`RawTable::range`], but the iterator does not borrow the table.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn scan(&self, bounds: KeyBounds<'_>) -> Result<Self::Scan>;
+}

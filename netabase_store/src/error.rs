@@ -1,0 +1,122 @@
+//! The store's error type.
+
+use std::sync::Arc;
+
+use crate::codec::{CodecError, KeyDecodeError};
+
+/// A boxed error from a storage engine, kept as the source of [`NetabaseError::Storage`].
+pub type BoxedError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in `netabase_store`.
+///
+/// Errors about stored data name the tree they concern (`"BlogDefinition/User"`), so a decode
+/// failure says where the bad bytes are. Engine errors keep their source; their variants do not
+/// depend on which backends are compiled in.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetabaseError {
+    /// A model could not be encoded for storage.
+    #[error("could not encode a value for tree `{tree}`: {source}")]
+    Encode {
+        /// The tree the value was going to.
+        tree: &'static str,
+        /// What the encoder said.
+        #[source]
+        source: CodecError,
+    },
+
+    /// A stored value could not be decoded as the tree's model.
+    #[error("could not decode a value in tree `{tree}`: {source}")]
+    Decode {
+        /// The tree the value was read from.
+        tree: &'static str,
+        /// What the decoder said.
+        #[source]
+        source: CodecError,
+    },
+
+    /// A stored key could not be decoded as the tree's key type.
+    #[error("could not decode a key in tree `{tree}`: {source}")]
+    KeyDecode {
+        /// The tree the key was read from.
+        tree: &'static str,
+        /// What the key decoder said.
+        #[source]
+        source: KeyDecodeError,
+    },
+
+    /// Stored data breaks an invariant the store maintains (for example an index entry whose
+    /// model is missing). Only possible after outside interference with the database files.
+    #[error("tree `{tree}` is inconsistent: {reason}")]
+    Corrupt {
+        /// The tree concerned.
+        tree: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The storage engine failed.
+    #[error("storage engine error during {operation}: {source}")]
+    Storage {
+        /// What the store was doing.
+        operation: &'static str,
+        /// The engine's error.
+        #[source]
+        source: BoxedError,
+    },
+
+    /// An operating-system I/O error (creating directories, removing files).
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// A configuration value that this backend cannot honour.
+    #[error("invalid configuration for {backend}: `{field}` {reason}")]
+    InvalidConfig {
+        /// The backend that rejected the configuration.
+        backend: &'static str,
+        /// The offending field.
+        field: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// The database does not exist and the configuration did not allow creating it.
+    #[error("no database at `{0}` (and `create_if_missing` is false)")]
+    NotFound(std::path::PathBuf),
+
+    /// A write on a store opened read-only.
+    #[error("the store was opened read-only")]
+    ReadOnly,
+
+    /// A tree was opened twice in one write transaction.
+    #[error("tree `{0}` is already open in this transaction")]
+    TreeAlreadyOpen(&'static str),
+
+    /// The transaction could not be started; every operation on it reports this.
+    #[error("the transaction could not be started: {0}")]
+    TransactionUnavailable(#[source] Arc<NetabaseError>),
+}
+
+impl NetabaseError {
+    /// Wraps an engine error with what the store was doing.
+    pub fn storage(operation: &'static str, source: impl Into<BoxedError>) -> Self {
+        NetabaseError::Storage {
+            operation,
+            source: source.into(),
+        }
+    }
+}
+
+/// The result type of the store.
+pub type Result<T, E = NetabaseError> = std::result::Result<T, E>;
+
+/// A conversion from a definition enum (or keys enum) to one of its variants failed because
+/// the value holds a different variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a `{expected}`, found a `{found}`")]
+pub struct WrongVariant {
+    /// The variant the conversion wanted.
+    pub expected: &'static str,
+    /// The variant the value holds.
+    pub found: &'static str,
+}

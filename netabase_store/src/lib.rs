@@ -1,0 +1,27 @@
+//! netabase_store (work in progress)
+#![warn(missing_docs, unreachable_pub)]
+
+// Lets unit tests use macro-generated code, which names `::netabase_store`.
+#[cfg(test)]
+extern crate self as netabase_store;
+
+pub mod codec;
+pub mod engine;
+pub mod error;
+pub mod traits;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::codec::{KeyCodec, KeyDecodeError};
+    pub use crate::error::WrongVariant;
+    pub use crate::traits::definition::{
+        DiscriminantEnum, IntoDiscriminant, KeyVisitor, ModelRefVisitor, ModelTypeVisitor,
+        ModelVisitor, NetabaseDefinitionTrait, NetabaseDefinitionTraitKey, UnknownDiscriminant,
+    };
+    pub use crate::traits::model::{
+        IndexKeyWriter, NetabaseModelTrait, NetabaseModelTraitKey, SecondaryKeyEnum,
+        SecondaryKeyInfo, TreeNames,
+    };
+    pub use bincode;
+    pub use std;
+}

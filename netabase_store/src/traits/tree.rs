@@ -1,0 +1,85 @@
+//! The tree trait: typed CRUD on the models of one type.
+
+use crate::error::Result;
+use crate::traits::definition::NetabaseDefinitionTrait;
+use crate::traits::model::NetabaseModelTrait;
+
+/// Typed, synchronous access to the tree of one model type.
+///
+/// Every method that writes is one atomic transaction: a model and its secondary index entries
+/// are written together, and overwriting a model moves its index entries.
+pub trait NetabaseTreeSync<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>> {
+    /// The model's primary key type.
+    type PrimaryKey;
+    /// The model's secondary keys enum.
+    type SecondaryKeys;
+
+    /// Inserts `model`, replacing the model with the same primary key.
+    ///
+    /// # Errors
+    /// When the model cannot be encoded or the engine fails; then nothing was written.
+    fn put(&self, model: M) -> Result<()>;
+
+    /// The model with primary key `key`.
+    ///
+    /// # Errors
+    /// When the engine fails or the stored value does not decode.
+    fn get(&self, key: Self::PrimaryKey) -> Result<Option<M>>;
+
+    /// Removes the model with primary key `key` and returns it.
+    ///
+    /// # Errors
+    /// When the engine fails or the stored value does not decode; then nothing was removed.
+    fn remove(&self, key: Self::PrimaryKey) -> Result<Option<M>>;
+
+    /// Every model whose secondary key equals `key`, in primary-key order.
+    ///
+    /// # Errors
+    /// When the engine fails or a stored value does not decode.
+    fn get_by_secondary_key(&self, key: Self::SecondaryKeys) -> Result<Vec<M>>;
+
+    /// Every model with its primary key, in primary-key order.
+    fn iter(&self) -> impl Iterator<Item = Result<(Self::PrimaryKey, M)>> + '_;
+
+    /// The number of models.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn len(&self) -> Result<usize>;
+
+    /// Whether the tree holds no model.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn is_empty(&self) -> Result<bool>;
+
+    /// Removes every model and its index entries.
+    ///
+    /// # Errors
+    /// When the engine fails; then nothing was removed.
+    fn clear(&self) -> Result<()>;
+
+    /// Inserts every model in one transaction.
+    ///
+    /// # Errors
+    /// When one model cannot be encoded or the engine fails; then nothing was written.
+    fn put_many(&self, models: impl IntoIterator<Item = M>) -> Result<()>;
+
+    /// Looks up every key in one read transaction; the result has one entry per key.
+    ///
+    /// # Errors
+    /// When the engine fails or a stored value does not decode.
+    fn get_many(
+        &self,
+        keys: impl IntoIterator<Item = Self::PrimaryKey>,
+    ) -> Result<Vec<Option<M>>>;
+
+    /// Looks up every secondary key in one read transaction; one `Vec` per key.
+    ///
+    /// # Errors
+    /// When the engine fails or a stored value does not decode.
+    fn get_many_by_secondary_keys(
+        &self,
+        keys: impl IntoIterator<Item = Self::SecondaryKeys>,
+    ) -> Result<Vec<Vec<M>>>;
+}

@@ -1,0 +1,1 @@
+//! Examples, benchmarks and cross-crate tests of the netabase workspace.
