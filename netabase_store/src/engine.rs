@@ -107,6 +107,14 @@ pub trait RawTable {
     /// # Errors
     /// When the engine fails.
     fn len(&self) -> Result<u64>;
+
+    /// Whether the table has no entry.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
 }
 
 /// Write access to one table inside a [`WriteTxn`].
@@ -143,4 +151,29 @@ pub trait SnapshotTable: RawTable + Send + 'static {
     /// # Errors
     /// When the engine fails.
     fn scan(&self, bounds: KeyBounds<'_>) -> Result<Self::Scan>;
+}
+
+/// Whether `bounds` can contain no key at all (start after end, or an empty exclusive range).
+/// Engines check this first: some panic when asked for such a range.
+pub(crate) fn is_empty_range(bounds: KeyBounds<'_>) -> bool {
+    match bounds {
+        (Bound::Included(lo), Bound::Included(hi)) => lo > hi,
+        (Bound::Included(lo), Bound::Excluded(hi))
+        | (Bound::Excluded(lo), Bound::Included(hi))
+        | (Bound::Excluded(lo), Bound::Excluded(hi)) => lo >= hi,
+        _ => false,
+    }
+}
+
+/// Owned copies of borrowed bounds.
+pub(crate) fn owned_bounds(bounds: KeyBounds<'_>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    (bounds.0.map(<[u8]>::to_vec), bounds.1.map(<[u8]>::to_vec))
+}
+
+/// Borrowed view of owned bounds.
+pub(crate) fn borrow_bounds(bounds: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> KeyBounds<'_> {
+    (
+        bounds.0.as_ref().map(Vec::as_slice),
+        bounds.1.as_ref().map(Vec::as_slice),
+    )
 }

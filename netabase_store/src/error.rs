@@ -92,7 +92,13 @@ pub enum NetabaseError {
     #[error("tree `{0}` is already open in this transaction")]
     TreeAlreadyOpen(&'static str),
 
-    /// The transaction could not be started; every operation on it reports this.
+    /// A write inside this transaction failed after it may have changed some data, so the
+    /// transaction can only be rolled back.
+    #[error("a write in this transaction failed; it can only be rolled back")]
+    TransactionPoisoned,
+
+    /// The transaction (or a tree in it) could not be opened; every operation on it reports
+    /// this.
     #[error("the transaction could not be started: {0}")]
     TransactionUnavailable(#[source] Arc<NetabaseError>),
 }

@@ -168,8 +168,9 @@ impl KeyCodec for char {
         u32::from(*self).encode_key(out);
     }
     fn decode_key(input: &mut &[u8]) -> Result<Self, KeyDecodeError> {
-        char::from_u32(u32::decode_key(input)?)
-            .ok_or(KeyDecodeError::Invalid("char key is not a Unicode scalar value"))
+        char::from_u32(u32::decode_key(input)?).ok_or(KeyDecodeError::Invalid(
+            "char key is not a Unicode scalar value",
+        ))
     }
 }
 

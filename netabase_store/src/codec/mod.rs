@@ -6,8 +6,8 @@
 
 mod key;
 
-pub use key::{KeyCodec, KeyDecodeError, decode_key, encode_key};
 pub(crate) use key::{HexBytes, prefix_successor};
+pub use key::{KeyCodec, KeyDecodeError, decode_key, encode_key};
 
 use bincode::config::{Configuration, standard};
 
@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn value_roundtrip_and_trailing_bytes() {
         let bytes = encode_value(&(7u32, "x".to_string())).unwrap();
-        assert_eq!(decode_value::<(u32, String)>(&bytes).unwrap(), (7, "x".into()));
+        assert_eq!(
+            decode_value::<(u32, String)>(&bytes).unwrap(),
+            (7, "x".into())
+        );
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(matches!(
@@ -82,7 +85,13 @@ mod tests {
     fn garbage_length_prefix_is_an_error_not_an_allocation() {
         // A varint claiming a 2^60-byte vector.
         let garbage = [0xFD, 0, 0, 0, 0, 0, 0, 0, 0x10];
-        assert!(matches!(decode_value::<Vec<u8>>(&garbage), Err(CodecError::Decode(_))));
-        assert!(matches!(decode_value::<Vec<String>>(&garbage), Err(CodecError::Decode(_))));
+        assert!(matches!(
+            decode_value::<Vec<u8>>(&garbage),
+            Err(CodecError::Decode(_))
+        ));
+        assert!(matches!(
+            decode_value::<Vec<String>>(&garbage),
+            Err(CodecError::Decode(_))
+        ));
     }
 }

@@ -69,10 +69,7 @@ pub trait NetabaseTreeSync<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>
     ///
     /// # Errors
     /// When the engine fails or a stored value does not decode.
-    fn get_many(
-        &self,
-        keys: impl IntoIterator<Item = Self::PrimaryKey>,
-    ) -> Result<Vec<Option<M>>>;
+    fn get_many(&self, keys: impl IntoIterator<Item = Self::PrimaryKey>) -> Result<Vec<Option<M>>>;
 
     /// Looks up every secondary key in one read transaction; one `Vec` per key.
     ///
