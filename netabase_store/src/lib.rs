@@ -1,14 +1,20 @@
 //! netabase_store (work in progress)
 #![warn(missing_docs, unreachable_pub)]
 
-// Lets unit tests use macro-generated code, which names `::netabase_store`.
-#[cfg(test)]
-extern crate self as netabase_store;
-
 pub mod codec;
+pub mod config;
+pub mod databases;
 pub mod engine;
 pub mod error;
+pub mod store_tree;
 pub mod traits;
+pub mod transaction;
+
+mod store;
+mod typed;
+
+pub use store::NetabaseStore;
+pub use typed::ModelIter;
 
 #[doc(hidden)]
 pub mod __private {
