@@ -1,1 +1,10 @@
-mod reference_expansion;
+//! Integration tests of netabase_store: one binary, one module per concern.
+
+mod config;
+mod conformance;
+mod crash;
+mod faulty;
+mod key_order;
+mod schema;
+mod seeds;
+mod state_machine;
