@@ -10,6 +10,10 @@ pub mod engine;
 pub mod error;
 pub mod traits;
 
+/// The schema macros: `#[netabase_definition_module]`, `#[derive(NetabaseModel)]` and
+/// `#[netabase(..)]` (see `netabase_macros`).
+pub use netabase_macros::{NetabaseModel, netabase, netabase_definition_module};
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::codec::{KeyCodec, KeyDecodeError};
