@@ -107,6 +107,8 @@ fn definition_enum(definition: &Definition) -> TokenStream {
             #p::bincode::Decode,
         )]
         #[bincode(crate = "::netabase_store::__private::bincode")]
+        // Variants are the models as they are: named after them, as large as they are.
+        #[allow(clippy::enum_variant_names, clippy::large_enum_variant)]
         pub enum #name {
             #(
                 #[doc = #docs]
@@ -182,6 +184,8 @@ fn keys_enum(definition: &Definition) -> TokenStream {
     quote! {
         /// Every model key of this definition.
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        // Variants are named after the model key types, which all end in `Key`.
+        #[allow(clippy::enum_variant_names)]
         pub enum #name {
             #(
                 #[doc = #docs]

@@ -53,6 +53,7 @@ pub(crate) fn discriminant_enum(
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[allow(clippy::enum_variant_names)]
         #vis enum #name {
             #(
                 #[doc = #docs]

@@ -58,8 +58,8 @@ fn key_newtypes(model: &Model) -> TokenStream {
 
 /// A key newtype with `KeyCodec` and conversions from and to its field type.
 ///
-/// The `KeyCodec` calls on the field type are spanned at that type, so a type without
-/// `KeyCodec` is reported at the field.
+/// This impl is the only generated code that needs the field type to be `KeyCodec`, and its
+/// calls are spanned at that type: a type without `KeyCodec` gives one error, at the field.
 fn key_newtype(model: &Model, name: &Ident, field: &KeyField, doc: &str) -> TokenStream {
     let p = private();
     let vis = &model.vis;
@@ -206,6 +206,8 @@ fn secondary_keys_enum(model: &Model) -> TokenStream {
     quote! {
         #[doc = #enum_doc]
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        // Variants are named after the fields, whatever those have in common.
+        #[allow(clippy::enum_variant_names)]
         #vis enum #name {
             #(
                 #[doc = #docs]
@@ -348,14 +350,14 @@ fn model_trait(definition: &Definition, model: &Model) -> TokenStream {
                 );
             }
         });
-        // Spanned at the field type: this is where the field type must be `KeyCodec`.
+        // Through the newtype, so the field type's `KeyCodec` is required in one place (the
+        // newtype's impl) and a type without it gives one error, not one more here.
         let pushes = model.secondaries.iter().enumerate().map(|(index, key)| {
-            let ty = &key.field.ty;
-            let span = ty.span();
             let tag = tag(index);
+            let newtype = model.secondary_key(key);
             let member = &key.field.member;
-            quote_spanned! {span=>
-                ::netabase_store::__private::IndexKeyWriter::push::<#ty>(writer, #tag, &self.#member);
+            quote! {
+                writer.push(#tag, &#newtype(#p::std::clone::Clone::clone(&self.#member)));
             }
         });
         (
