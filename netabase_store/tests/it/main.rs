@@ -1,1 +1,2 @@
-mod reference_expansion;
+mod macros;
+mod ui;
