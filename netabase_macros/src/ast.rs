@@ -246,19 +246,6 @@ impl Definition {
     pub(crate) fn keys_discriminant(&self) -> Ident {
         generated(format!("{}Discriminant", self.keys.unraw()))
     }
-
-    /// The names generated in the definition module itself.
-    pub(crate) fn generated_names(&self) -> Vec<String> {
-        [
-            self.name.unraw(),
-            self.keys.unraw(),
-            self.discriminant(),
-            self.keys_discriminant(),
-        ]
-        .iter()
-        .map(ToString::to_string)
-        .collect()
-    }
 }
 
 /// A validated model.

@@ -99,9 +99,8 @@ pub(crate) fn outer_attributes(item: TokenStream) -> Vec<Attribute> {
 
 /// Parses the arguments of `#[netabase(Definition)]`: exactly one path.
 pub(crate) fn definition_path(args: TokenStream) -> syn::Result<Path> {
-    let span = Span::call_site();
     let paths = Punctuated::<Path, Token![,]>::parse_terminated
-        .parse2(args.clone())
+        .parse2(args)
         .map_err(|e| {
             syn::Error::new(
                 e.span(),
@@ -112,11 +111,7 @@ pub(crate) fn definition_path(args: TokenStream) -> syn::Result<Path> {
     match (paths.next(), paths.next()) {
         (Some(path), None) => Ok(path),
         (None, _) => Err(syn::Error::new(
-            if args.is_empty() {
-                span
-            } else {
-                syn::spanned::Spanned::span(&args)
-            },
+            Span::call_site(),
             "`#[netabase(..)]` needs the definition's name: `#[netabase(DefinitionName)]`",
         )),
         (Some(_), Some(second)) => Err(syn::Error::new_spanned(

@@ -44,3 +44,15 @@ impl Errors {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+impl Errors {
+    /// Every message, in the order recorded.
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.combined
+            .iter()
+            .flat_map(|e| e.clone().into_iter())
+            .map(|e| e.to_string())
+            .collect()
+    }
+}

@@ -88,8 +88,69 @@ pub(crate) fn definition(
         modules: scan.modules,
         models,
     };
+    if !check_generated_names(&definition, errors) {
+        return None;
+    }
     assign_aliases(&mut definition);
     Some(definition)
+}
+
+/// Reports a generated name that an item of the same module already has, or that two models
+/// both generate (models `User` and `UserKey` both want `UserKey`); at most one error per
+/// model. Returns whether every name is free.
+fn check_generated_names(definition: &Definition, errors: &mut Errors) -> bool {
+    let mut claims: Vec<(usize, Vec<String>, &Ident)> = vec![
+        (
+            0,
+            vec![
+                definition.name.unraw().to_string(),
+                definition.discriminant().to_string(),
+            ],
+            &definition.name,
+        ),
+        (
+            0,
+            vec![
+                definition.keys.unraw().to_string(),
+                definition.keys_discriminant().to_string(),
+            ],
+            &definition.keys,
+        ),
+    ];
+    claims.extend(
+        definition
+            .models
+            .iter()
+            .map(|model| (model.module, model.generated_names(), &model.ident)),
+    );
+    let mut generated: Vec<HashMap<String, &Ident>> =
+        vec![HashMap::new(); definition.modules.len()];
+    let mut free = true;
+    for (module, names, owner) in claims {
+        let (Some(declared), Some(generated)) =
+            (definition.modules.get(module), generated.get_mut(module))
+        else {
+            continue;
+        };
+        let clash = names.into_iter().find_map(|name| {
+            if declared.declared.contains(&name) {
+                Some(format!(
+                    "`{name}`, but this module already declares `{name}`"
+                ))
+            } else {
+                let other = generated.insert(name.clone(), owner)?;
+                Some(format!("`{name}`, and so does `{other}`"))
+            }
+        });
+        if let Some(clash) = clash {
+            errors.spanned(
+                owner,
+                format_args!("`{owner}` generates an item named {clash}; rename one of them"),
+            );
+            free = false;
+        }
+    }
+    free
 }
 
 /// Validates a model deriving `NetabaseModel` outside a definition module: reports that, and
@@ -334,7 +395,12 @@ fn assign_aliases(definition: &mut Definition) {
         .map(|module| module.declared.clone())
         .collect();
     if let Some(root) = taken.first_mut() {
-        root.extend(definition.generated_names());
+        root.extend([
+            definition.name.unraw().to_string(),
+            definition.keys.unraw().to_string(),
+            definition.discriminant().to_string(),
+            definition.keys_discriminant().to_string(),
+        ]);
     }
     for model in &definition.models {
         if let Some(names) = taken.get_mut(model.module) {
@@ -351,5 +417,182 @@ fn assign_aliases(definition: &mut Definition) {
                 key.alias = Some(alias);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+    use crate::ast;
+
+    /// Runs parsing and validation of a definition module named `Def, Keys`.
+    fn validate(module: TokenStream) -> syn::Result<(Option<Definition>, Vec<String>)> {
+        let module: ItemMod = syn::parse2(module)?;
+        let mut errors = Errors::default();
+        let args = ModuleArgs::parse(quote!(Def, Keys), &mut errors);
+        let scan = ast::scan(&module, &mut errors);
+        let definition = definition(args, &module, scan, &mut errors);
+        Ok((definition, errors.messages()))
+    }
+
+    fn model_with_secondary_keys(count: usize) -> TokenStream {
+        let fields = (0..count).map(|i| {
+            let field = quote::format_ident!("field{i}");
+            quote!(#[secondary_key] pub #field: u32,)
+        });
+        quote! {
+            mod m {
+                #[derive(NetabaseModel)]
+                #[netabase(Def)]
+                pub struct Wide { #[primary_key] pub id: u64, #(#fields)* }
+            }
+        }
+    }
+
+    #[test]
+    fn at_most_255_secondary_keys_and_one_error_beyond() -> syn::Result<()> {
+        let (definition, errors) = validate(model_with_secondary_keys(255))?;
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(definition.is_some());
+        let (definition, errors) = validate(model_with_secondary_keys(257))?;
+        assert!(definition.is_none());
+        assert_eq!(
+            errors,
+            ["a model can have at most 255 `#[secondary_key]` fields"]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn fields_must_give_distinct_valid_variant_names() -> syn::Result<()> {
+        let (_, errors) = validate(quote! {
+            mod m {
+                #[derive(NetabaseModel)]
+                #[netabase(Def)]
+                pub struct User {
+                    #[primary_key] pub id: u64,
+                    #[secondary_key] pub foo_bar: u8,
+                    #[secondary_key] pub fooBar: u8,
+                    #[secondary_key] pub self_: u8,
+                }
+            }
+        })?;
+        assert_eq!(
+            errors,
+            [
+                "`#[secondary_key]` fields `foo_bar` and `fooBar` both give the variant `FooBar`; rename one",
+                "`#[secondary_key]` field `self_` gives no valid variant name; rename the field",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn generated_names_must_not_clash_with_the_module() -> syn::Result<()> {
+        let (definition, errors) = validate(quote! {
+            mod m {
+                #[derive(NetabaseModel)]
+                #[netabase(Def)]
+                pub struct User { #[primary_key] pub id: u64 }
+
+                #[derive(NetabaseModel)]
+                #[netabase(Def)]
+                pub struct UserKey { #[primary_key] pub id: u64 }
+
+                pub struct KeysDiscriminant;
+            }
+        })?;
+        assert!(definition.is_none());
+        assert_eq!(
+            errors,
+            [
+                "`Keys` generates an item named `KeysDiscriminant`, but this module already declares `KeysDiscriminant`; rename one of them",
+                "`User` generates an item named `UserKey`, but this module already declares `UserKey`; rename one of them",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_mistake_is_reported_once() -> syn::Result<()> {
+        let (definition, errors) = validate(quote! {
+            mod m {
+                #[derive(NetabaseModel)]
+                #[netabase(Def)]
+                #[netabase(Def)]
+                pub struct A<T> {
+                    #[primary_key] #[primary_key] pub id: T,
+                    #[secondary_key(unique, unique)] pub b: (u8, Vec<f32>),
+                    #[secondary_key] #[secondary_key] pub c: u8,
+                }
+
+                #[derive(NetabaseModel)]
+                pub struct A { pub id: u64 }
+            }
+        })?;
+        assert!(definition.is_none());
+        assert_eq!(
+            errors,
+            [
+                "duplicate `unique` in `#[secondary_key(..)]`",
+                "duplicate `#[netabase(..)]`; a model belongs to one definition",
+                "a model cannot have generic parameters",
+                "duplicate `#[primary_key]` on field `id`",
+                "`#[secondary_key]` field `b` contains `f32`: floats have no total order and cannot be keys",
+                "duplicate `#[secondary_key]` on field `c`",
+                "a model named `A` already exists in this definition; model names must be unique",
+                "model `A` is missing `#[netabase(Def)]`, which names its definition",
+                "model `A` has no `#[primary_key]` field; mark exactly one field with `#[primary_key]`",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn aliases_only_for_unshared_and_undeclared_names() -> syn::Result<()> {
+        let (definition, errors) = validate(quote! {
+            mod m {
+                pub type NameSecondaryKey = u8;
+
+                #[derive(NetabaseModel)]
+                #[netabase(Def)]
+                pub struct User {
+                    #[primary_key] pub id: u64,
+                    #[secondary_key] pub email: String,
+                    #[secondary_key] pub name: String,
+                    #[secondary_key] pub shared: u8,
+                }
+
+                pub mod inner {
+                    #[derive(NetabaseModel)]
+                    #[netabase(Def)]
+                    pub struct Post { #[primary_key] pub id: u64, #[secondary_key] pub shared: u8 }
+                }
+            }
+        })?;
+        assert!(errors.is_empty(), "{errors:?}");
+        let aliases: Vec<(String, Option<String>)> = definition
+            .iter()
+            .flat_map(|d| &d.models)
+            .flat_map(|m| &m.secondaries)
+            .map(|k| {
+                (
+                    k.field.name.clone(),
+                    k.alias.as_ref().map(ToString::to_string),
+                )
+            })
+            .collect();
+        assert_eq!(
+            aliases,
+            [
+                ("email".to_owned(), Some("EmailSecondaryKey".to_owned())),
+                ("name".to_owned(), None),
+                ("shared".to_owned(), None),
+                ("shared".to_owned(), None),
+            ]
+        );
+        Ok(())
     }
 }

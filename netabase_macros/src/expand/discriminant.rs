@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Ident;
+use syn::ext::IdentExt;
 
 use super::private;
 
@@ -25,7 +26,7 @@ pub(crate) fn discriminant_enum(
     let p = private();
     let idents: Vec<&Ident> = variants.iter().map(|v| &v.ident).collect();
     let docs = variants.iter().map(|v| &v.doc);
-    let strings: Vec<String> = idents.iter().map(ToString::to_string).collect();
+    let strings: Vec<String> = idents.iter().map(|i| i.unraw().to_string()).collect();
     let enum_name = name.to_string();
     let unknown = quote! {
         #p::std::result::Result::Err(#p::UnknownDiscriminant {
@@ -141,7 +142,7 @@ pub(crate) fn variant_conversions(
     found: Found,
 ) -> TokenStream {
     let p = private();
-    let expected = variant.to_string();
+    let expected = variant.unraw().to_string();
     let (from_arg, try_arg) = match found {
         Found::DefinitionName => (quote!(model), quote!(definition)),
         Found::Discriminant => (quote!(key), quote!(keys)),

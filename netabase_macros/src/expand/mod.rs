@@ -111,3 +111,118 @@ fn mark_model(item: &mut Item) {
         ))),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::{ToTokens, quote};
+    use syn::Item;
+
+    use super::*;
+    use crate::attr::ModuleArgs;
+    use crate::validate;
+
+    /// Runs the whole module macro on `module` with arguments `Def, Keys`.
+    fn expand(module: TokenStream) -> syn::Result<TokenStream> {
+        let module: ItemMod = syn::parse2(module)?;
+        let mut errors = Errors::default();
+        let args = ModuleArgs::parse(quote!(Def, Keys), &mut errors);
+        let scan = ast::scan(&module, &mut errors);
+        let definition = validate::definition(args, &module, scan, &mut errors);
+        Ok(definition_module(module, definition.as_ref(), errors))
+    }
+
+    /// The attributes of the first struct of the first module in `tokens`, as strings.
+    fn struct_attrs(tokens: TokenStream) -> syn::Result<Vec<String>> {
+        let file: syn::File = syn::parse2(tokens)?;
+        let attrs = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Mod(module) => module.content.as_ref(),
+                _ => None,
+            })
+            .flat_map(|(_, items)| items)
+            .find_map(|item| match item {
+                Item::Struct(item) => Some(&item.attrs),
+                _ => None,
+            });
+        Ok(attrs
+            .into_iter()
+            .flatten()
+            .map(|attr| attr.to_token_stream().to_string())
+            .collect())
+    }
+
+    #[test]
+    fn netabase_written_before_the_derive_moves_after_it() -> syn::Result<()> {
+        let output = expand(quote! {
+            mod m {
+                /// Docs stay first.
+                #[netabase(Def)]
+                #[derive(Clone)]
+                #[derive(Debug, netabase_store::NetabaseModel)]
+                #[allow(dead_code)]
+                pub struct User { #[primary_key] pub id: u64 }
+            }
+        })?;
+        assert_eq!(
+            struct_attrs(output)?,
+            [
+                "# [doc = r\" Docs stay first.\"]",
+                "# [derive (Clone)]",
+                "# [derive (Debug , netabase_store :: NetabaseModel)]",
+                "# [netabase (Def)]",
+                "# [allow (dead_code)]",
+                "# [__netabase_in_module]",
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_invalid_module_is_marked_but_gets_no_generated_items() -> syn::Result<()> {
+        let output = expand(quote! {
+            mod m {
+                #[derive(NetabaseModel)]
+                #[netabase(Def)]
+                pub struct User { pub id: u64 }
+            }
+        })?;
+        let text = output.to_string();
+        assert!(text.contains("__netabase_in_module"));
+        assert!(text.contains("compile_error"));
+        assert!(!text.contains("UserPrimaryKey"));
+        assert!(!text.contains("enum Def"));
+        Ok(())
+    }
+
+    #[test]
+    fn nested_models_get_their_items_in_their_module() -> syn::Result<()> {
+        let output = expand(quote! {
+            mod m {
+                pub mod inner {
+                    #[derive(NetabaseModel)]
+                    #[netabase(Def)]
+                    pub struct Post { #[primary_key] pub id: u64, #[secondary_key] pub tag: u8 }
+                }
+            }
+        })?;
+        let file: syn::File = syn::parse2(output)?;
+        let Some(Item::Mod(root)) = file.items.first() else {
+            return Err(syn::Error::new(Span::call_site(), "no module"));
+        };
+        let root_items = root.content.as_ref().map(|(_, items)| items.as_slice());
+        let text = |items: &[Item]| quote!(#(#items)*).to_string();
+        let root_text = root_items.map(text).unwrap_or_default();
+        let inner_text = root_items
+            .and_then(|items| items.first())
+            .map(|item| item.to_token_stream().to_string())
+            .unwrap_or_default();
+        assert!(inner_text.contains("pub struct PostPrimaryKey"));
+        assert!(inner_text.contains("NetabaseModelTrait < super :: Def >"));
+        assert!(inner_text.contains("pub use self :: PostTagSecondaryKey as TagSecondaryKey"));
+        assert!(root_text.contains("Post (inner :: Post)"));
+        assert!(root_text.contains("PostKey (inner :: PostKey)"));
+        Ok(())
+    }
+}

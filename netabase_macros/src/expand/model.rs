@@ -285,7 +285,7 @@ fn as_traits(model: &Model) -> TokenStream {
                 }
 
                 #[automatically_derived]
-                impl<T: #p::std::convert::Into<#ty>> #name for T {
+                impl<__V: #p::std::convert::Into<#ty>> #name for __V {
                     fn #method(self) -> #enum_name {
                         #enum_name::#variant(#newtype(self.into()))
                     }
