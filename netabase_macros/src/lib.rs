@@ -31,12 +31,16 @@
 //!     }
 //! }
 //! use blog_schema::*;
+//! use netabase_store::traits::definition::IntoDiscriminant;
 //! use netabase_store::traits::model::NetabaseModelTrait;
 //!
 //! let user = User { id: 1, username: "ann".into(), email: "ann@example.org".into() };
 //! assert_eq!(user.primary_key(), UserPrimaryKey(1));
-//! assert_eq!("ann@example.org".as_user_email_key(), UserSecondaryKeys::Email(EmailSecondaryKey("ann@example.org".into())));
+//! // `EmailSecondaryKey` is the unprefixed re-export of `UserEmailSecondaryKey`.
+//! let email = UserSecondaryKeys::Email(EmailSecondaryKey("ann@example.org".into()));
+//! assert_eq!("ann@example.org".as_user_email_key(), email);
 //! let any: BlogDefinition = user.into();
+//! assert_eq!(any.discriminant(), BlogDefinitionDiscriminant::User);
 //! ```
 //!
 //! Key fields may have any type implementing `netabase_store::codec::KeyCodec` (integers,
