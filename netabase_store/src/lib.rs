@@ -1,6 +1,10 @@
 //! netabase_store (work in progress)
 #![warn(missing_docs, unreachable_pub)]
 
+// Lets unit tests use macro-generated code, which names `::netabase_store`.
+#[cfg(test)]
+extern crate self as netabase_store;
+
 pub mod codec;
 pub mod config;
 pub mod databases;
@@ -15,6 +19,10 @@ mod typed;
 
 pub use store::NetabaseStore;
 pub use typed::ModelIter;
+
+/// The schema macros: `#[netabase_definition_module]`, `#[derive(NetabaseModel)]` and
+/// `#[netabase(..)]` (see `netabase_macros`).
+pub use netabase_macros::{NetabaseModel, netabase, netabase_definition_module};
 
 #[doc(hidden)]
 pub mod __private {

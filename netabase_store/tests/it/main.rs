@@ -5,6 +5,8 @@ mod conformance;
 mod crash;
 mod faulty;
 mod key_order;
+mod macros;
 mod schema;
 mod seeds;
 mod state_machine;
+mod ui;

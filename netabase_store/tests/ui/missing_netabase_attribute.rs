@@ -1,0 +1,14 @@
+use netabase_store::netabase_definition_module;
+
+#[netabase_definition_module(ShopDefinition, ShopKeys)]
+mod shop {
+    use netabase_store::NetabaseModel;
+
+    #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    pub struct Product {
+        #[primary_key]
+        pub sku: String,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use netabase_store::netabase_definition_module;
+
+#[netabase_definition_module(ShopDefinition, ShopKeys)]
+mod shop {
+    use netabase_store::{NetabaseModel, netabase};
+
+    #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    #[netabase(ShopDefinition)]
+    pub struct Product {
+        #[primary_key(unique)]
+        pub sku: String,
+    }
+}
+
+fn main() {}
