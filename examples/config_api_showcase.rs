@@ -51,7 +51,7 @@ fn main() -> anyhow::Result<()> {
         .path(dir.path().join("notes.redb"))
         .read_only(true)
         .build();
-    let store = NetabaseStore::<NotesDefinition, _>::from_backend(RedbStore::new(read_only)?);
+    let store = NetabaseStore::<NotesDefinition, RedbStore<_>>::with_config(read_only)?;
     let notes = store.open_tree::<Note>();
     println!(
         "redb read-only: get(1) = {:?}",
@@ -74,7 +74,7 @@ fn main() -> anyhow::Result<()> {
         .build();
     println!(
         "sled read-only -> {}",
-        SledStore::<NotesDefinition>::new(sled_ro).unwrap_err()
+        NetabaseStore::<NotesDefinition, SledStore<_>>::with_config(sled_ro).unwrap_err()
     );
 
     // open() never creates.

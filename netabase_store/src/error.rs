@@ -80,8 +80,9 @@ pub enum NetabaseError {
         reason: String,
     },
 
-    /// The database does not exist and the configuration did not allow creating it.
-    #[error("no database at `{0}` (and `create_if_missing` is false)")]
+    /// The database does not exist, and it was opened with `open` or with
+    /// `create_if_missing = false`, which do not create one.
+    #[error("no database at `{0}`")]
     NotFound(std::path::PathBuf),
 
     /// A write on a store opened read-only.

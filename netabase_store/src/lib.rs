@@ -1,4 +1,4 @@
-//! netabase_store (work in progress)
+//! netabase_store: typed trees over sled, redb and memory.
 #![warn(missing_docs, unreachable_pub)]
 
 // Lets unit tests use macro-generated code, which names `::netabase_store`.

@@ -3,6 +3,29 @@
 //! Every write path (tree API, batches, transactions, and later the DHT record store) stores a
 //! model as [`encode_value`] of the bare model, and every read path decodes it with
 //! [`decode_value`]. Keys use [`KeyCodec`]. Nothing else in the workspace calls bincode.
+//!
+//! # Keys
+//!
+//! Every key type encodes to bytes whose lexicographic order equals the key's `Ord` order, and
+//! every encoding is *self-delimiting*: no encoding is a proper prefix of another value's
+//! encoding of the same type. The two properties together let the store
+//!
+//! * iterate a tree in primary-key order,
+//! * concatenate encodings (tuples, `secondary ‖ primary` index entries) without separators, and
+//! * find every index entry for one secondary value with a prefix scan.
+//!
+//! | type | encoding |
+//! |---|---|
+//! | unsigned integers | big-endian, fixed width |
+//! | signed integers | big-endian, fixed width, sign bit flipped |
+//! | `bool` | `0x00` / `0x01` |
+//! | `char` | its scalar value as a `u32` |
+//! | `String`, `Vec<u8>` | bytes with `0x00` escaped as `0x00 0xFF`, terminated by `0x00 0x00` |
+//! | `[u8; N]` | the `N` bytes as they are |
+//! | `Option<T>` | `0x00` for `None`, `0x01` then `T` for `Some` |
+//! | tuples, `()` | the elements' encodings, concatenated |
+//!
+//! `usize` and `isize` are encoded as 64-bit values so a database moves between platforms.
 
 mod key;
 

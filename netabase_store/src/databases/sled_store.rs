@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RawMutex, lock_api::ArcMutexGuard};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -113,17 +114,41 @@ impl<D> SledStore<D> {
         if !exists && (must_exist || !config.create_if_missing) {
             return Err(NetabaseError::NotFound(config.path.clone()));
         }
-        let db = sled::Config::new()
+        let sled_config = sled::Config::new()
             .path(&config.path)
-            .cache_capacity(config.cache_bytes() as u64)
-            .open()
-            .map_err(sled_err("opening the database"))?;
+            .cache_capacity(config.cache_bytes() as u64);
+        let db = open_waiting_for_lock(&sled_config)?;
         Ok(Self::from_db(db, config.use_fsync, Some(config)))
     }
 
     /// The underlying sled database.
     pub fn db(&self) -> &sled::Db {
         &self.shared.db
+    }
+}
+
+/// How long opening waits for a directory lock held by a store that is shutting down.
+const LOCK_WAIT: Duration = Duration::from_secs(1);
+
+/// Opens a sled database, waiting up to [`LOCK_WAIT`] for its directory lock.
+///
+/// sled releases the lock a few milliseconds after the last handle of a database is dropped
+/// (its I/O threads finish first), so reopening right after a drop would otherwise fail at
+/// random. A lock held by a live store is still an error after the wait.
+fn open_waiting_for_lock(config: &sled::Config) -> Result<sled::Db> {
+    let started = Instant::now();
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(err))
+                if err.to_string().contains("could not acquire lock")
+                    && started.elapsed() < LOCK_WAIT =>
+            {
+                tracing::debug!(error = %err, "sled directory is locked; waiting for its previous user");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(err) => return Err(NetabaseError::storage("opening the database", err)),
+        }
     }
 }
 

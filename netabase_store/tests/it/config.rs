@@ -243,3 +243,25 @@ fn two_definitions_share_one_file() {
         Some(user(1, 0))
     );
 }
+
+/// sled frees its directory lock a moment after the last handle is dropped; reopening at once
+/// must still work (the open waits for the lock).
+#[test]
+fn sled_reopens_immediately_after_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    for round in 0..50u64 {
+        let store = NetabaseStore::<TestDefinition, _>::from_backend(
+            sled_new(
+                FileConfig::builder()
+                    .path(path.clone())
+                    .use_fsync(false)
+                    .build(),
+            )
+            .unwrap(),
+        );
+        let users = store.open_tree::<User>();
+        assert_eq!(users.len().unwrap() as u64, round);
+        users.put(user(round, 0)).unwrap();
+    }
+}
