@@ -11,6 +11,7 @@
 //! | `truncate` | delete the existing directory first | delete the existing file first |
 //! | `read_only` | rejected: sled 0.34 has no read-only mode | opened with redb's read-only database; writes fail with `ReadOnly` |
 //! | `use_fsync` | every commit is followed by a flush (fsync) | commits use `Durability::Immediate` (else `None`) |
+//! | `subscription_capacity` | events buffered per slow subscriber | same |
 //!
 //! `use_fsync = true` (the default) means a write is durable when the call returns.
 
@@ -34,6 +35,9 @@ pub struct FileConfig {
     pub read_only: bool,
     /// Make every commit durable before it returns (default `true`).
     pub use_fsync: bool,
+    /// How many change events a subscriber may fall behind before it lags (default
+    /// [`DEFAULT_CAPACITY`](crate::subscription::DEFAULT_CAPACITY)).
+    pub subscription_capacity: usize,
     /// Keeps the directory of [`FileConfig::temp`] alive; it is deleted with the last clone of
     /// this config (and of any store opened from it).
     temp_dir: Option<Arc<tempfile::TempDir>>,
@@ -49,6 +53,7 @@ impl FileConfig {
             truncate: false,
             read_only: false,
             use_fsync: true,
+            subscription_capacity: crate::subscription::DEFAULT_CAPACITY,
             temp_dir: None,
         }
     }
@@ -138,6 +143,12 @@ impl FileConfigBuilder {
     /// Sets whether every commit is durable before it returns.
     pub fn use_fsync(mut self, use_fsync: bool) -> Self {
         self.config.use_fsync = use_fsync;
+        self
+    }
+
+    /// Sets how many change events a subscriber may fall behind before it lags.
+    pub fn subscription_capacity(mut self, events: usize) -> Self {
+        self.config.subscription_capacity = events;
         self
     }
 

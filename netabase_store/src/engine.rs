@@ -16,6 +16,7 @@
 use std::ops::{Bound, Deref};
 
 use crate::error::Result;
+use crate::subscription::ChangeHub;
 
 /// Borrowed bounds on key bytes.
 pub type KeyBounds<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
@@ -44,6 +45,10 @@ pub trait Backend: Send + Sync + 'static {
     /// # Errors
     /// When the engine fails to sync.
     fn flush(&self) -> Result<()>;
+
+    /// The store's change hub, shared by every handle on the same database: the typed layer
+    /// publishes committed changes there (see [`crate::subscription`]).
+    fn changes(&self) -> &ChangeHub;
 }
 
 /// A read transaction.

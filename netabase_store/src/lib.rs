@@ -11,6 +11,7 @@ pub mod databases;
 pub mod engine;
 pub mod error;
 pub mod store_tree;
+pub mod subscription;
 pub mod traits;
 pub mod transaction;
 

@@ -13,6 +13,7 @@ use crate::databases::sled_store::SledStore;
 use crate::engine::Backend;
 use crate::error::Result;
 use crate::store_tree::StoreTree;
+use crate::subscription::{Subscription, subscribe_store};
 use crate::traits::backend_store::BackendStore;
 use crate::traits::definition::{NetabaseDefinitionTrait, model_discriminants};
 use crate::traits::model::NetabaseModelTrait;
@@ -118,6 +119,16 @@ where
     /// The models of definition `D`, one tree each.
     pub fn tree_names(&self) -> Vec<D::Discriminant> {
         model_discriminants::<D>().to_vec()
+    }
+
+    /// Subscribes to every committed change in this store (see [`crate::subscription`]).
+    pub fn subscribe(&self) -> Subscription<D> {
+        subscribe_store::<D>(self.backend.changes(), None)
+    }
+
+    /// Subscribes to the committed changes of the given models only.
+    pub fn subscribe_models(&self, models: &[D::Discriminant]) -> Subscription<D> {
+        subscribe_store::<D>(self.backend.changes(), Some(models))
     }
 }
 

@@ -2,11 +2,12 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Bound;
+use std::ops::{Bound, RangeBounds};
 
 use crate::codec::encode_key;
 use crate::engine::{Backend, ReadTxn, SnapshotTable, WriteTxn};
 use crate::error::{NetabaseError, Result};
+use crate::subscription::{EventLog, Subscription, subscribe_tree};
 use crate::traits::batch::{BatchBuilder, Batchable};
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
@@ -92,14 +93,16 @@ where
 
     fn write<R>(
         &self,
-        f: impl for<'t> FnOnce(&mut ModelTables<D, M, WriteTable<'t, B>>) -> Result<R>,
+        f: impl for<'t> FnOnce(&mut ModelTables<D, M, WriteTable<'t, B>>, &mut EventLog) -> Result<R>,
     ) -> Result<R> {
+        let hub = self.backend.changes();
+        let mut log = EventLog::for_hub(hub);
         let txn = self.backend.begin_write()?;
         let result = {
             let mut tables = ModelTables::open_write(&txn)?;
-            f(&mut tables)?
+            f(&mut tables, &mut log)?
         };
-        txn.commit()?;
+        log.commit(hub, txn)?;
         Ok(result)
     }
 
@@ -109,7 +112,7 @@ where
     /// When the model cannot be encoded or the engine fails; then nothing was written.
     pub fn put(&self, model: M) -> Result<()> {
         let encoded = EncodedModel::new::<D, M>(&model)?;
-        self.write(|tables| tables.put(&encoded).map(drop))
+        self.write(|tables, log| tables.put(&encoded, log))
     }
 
     /// The model with primary key `key`.
@@ -125,7 +128,7 @@ where
     /// # Errors
     /// When the engine fails or the stored value does not decode; then nothing was removed.
     pub fn remove(&self, key: M::PrimaryKey) -> Result<Option<M>> {
-        self.write(|tables| tables.remove(&key))
+        self.write(|tables, log| tables.remove(&key, log))
     }
 
     /// Every model whose secondary key equals `key`, in primary-key order.
@@ -173,7 +176,7 @@ where
     /// # Errors
     /// When the engine fails; then nothing was removed.
     pub fn clear(&self) -> Result<()> {
-        self.write(|tables| tables.clear())
+        self.write(|tables, log| tables.clear(log))
     }
 
     /// Inserts every model in one transaction: all are written or none.
@@ -185,9 +188,9 @@ where
             .into_iter()
             .map(|model| EncodedModel::new::<D, M>(&model))
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tables| {
+        self.write(|tables, log| {
             for model in &encoded {
-                tables.put(model)?;
+                tables.put(model, log)?;
             }
             Ok(())
         })
@@ -217,6 +220,20 @@ where
                 .map(|key| tables.get_by_secondary(&key))
                 .collect()
         })
+    }
+
+    /// Subscribes to every committed change of this tree (see [`crate::subscription`]).
+    pub fn subscribe(&self) -> Subscription<M> {
+        subscribe_tree::<D, M>(self.backend.changes(), (Bound::Unbounded, Bound::Unbounded))
+    }
+
+    /// Subscribes to the committed changes of the models whose primary key lies in `keys`.
+    pub fn subscribe_range(&self, keys: impl RangeBounds<M::PrimaryKey>) -> Subscription<M> {
+        let encode = |bound: Bound<&M::PrimaryKey>| bound.map(encode_key);
+        subscribe_tree::<D, M>(
+            self.backend.changes(),
+            (encode(keys.start_bound()), encode(keys.end_bound())),
+        )
     }
 
     /// Starts a batch of writes to this tree, committed atomically by [`Batch::commit`].
@@ -367,21 +384,21 @@ where
     /// # Errors
     /// When the engine fails or a stored value does not decode; then nothing was written.
     pub fn commit(self) -> Result<()> {
+        let hub = self.backend.changes();
+        let mut log = EventLog::for_hub(hub);
         let txn = self.backend.begin_write()?;
         {
             let mut tables = ModelTables::<D, M, _>::open_write(&txn)?;
             for op in &self.ops {
                 match op {
-                    BatchOp::Put(model) => {
-                        tables.put(model)?;
-                    }
+                    BatchOp::Put(model) => tables.put(model, &mut log)?,
                     BatchOp::Remove(key) => {
-                        tables.remove_encoded(key)?;
+                        tables.remove_encoded(key, &mut log)?;
                     }
                 }
             }
         }
-        txn.commit()
+        log.commit(hub, txn)
     }
 }
 

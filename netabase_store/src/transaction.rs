@@ -20,7 +20,7 @@
 //! half-applied operation can never be committed. Encoding errors are detected before
 //! anything is written and do not poison the transaction.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref};
@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use crate::engine::{Backend, RawTable, ReadTxn, SnapshotTable, WriteTxn};
 use crate::error::{NetabaseError, Result};
+use crate::subscription::EventLog;
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::typed::{EncodedModel, ModelIter, ModelTables};
@@ -48,6 +49,9 @@ pub struct ReadWrite;
 
 /// The mode of a transaction: which engine transaction and tables it uses.
 pub trait TxnMode: sealed::Sealed + 'static {
+    /// Whether transactions of this mode can write.
+    const WRITES: bool;
+
     /// The engine transaction.
     type Txn<B: Backend>;
     /// A table opened in that transaction.
@@ -75,6 +79,7 @@ pub trait TxnMode: sealed::Sealed + 'static {
 type ModelTablesOf<'t, D, M, B, Mode> = ModelTables<D, M, <Mode as TxnMode>::Table<'t, B>>;
 
 impl TxnMode for ReadOnly {
+    const WRITES: bool = false;
     type Txn<B: Backend> = B::Read;
     type Table<'t, B: Backend> = <B::Read as ReadTxn>::Table;
     type Scan<'t, B: Backend> = <<B::Read as ReadTxn>::Table as SnapshotTable>::Scan;
@@ -98,6 +103,7 @@ impl TxnMode for ReadOnly {
 }
 
 impl TxnMode for ReadWrite {
+    const WRITES: bool = true;
     type Txn<B: Backend> = B::Write;
     type Table<'t, B: Backend> = <B::Write as WriteTxn>::Table<'t>;
     type Scan<'t, B: Backend> = WriteCursor<'t, B::Write>;
@@ -179,12 +185,12 @@ impl<W: WriteTxn> Iterator for WriteCursor<'_, W> {
 /// An open transaction on a store with backend `B`, in mode [`ReadOnly`] or [`ReadWrite`].
 #[must_use = "a write transaction writes nothing unless committed"]
 pub struct TxnGuard<'db, D, B: Backend, Mode: TxnMode> {
+    backend: &'db B,
     txn: std::result::Result<Mode::Txn<B>, Arc<NetabaseError>>,
     poisoned: Cell<bool>,
-    _store: StoreMarker<'db, B, D>,
+    log: RefCell<EventLog>,
+    _definition: PhantomData<fn() -> D>,
 }
-
-type StoreMarker<'db, B, D> = PhantomData<(&'db B, fn() -> D)>;
 
 /// The iterator of [`TreeView::iter`].
 pub type ViewIter<'txn, D, M, B, Mode> = ModelIter<D, M, <Mode as TxnMode>::Scan<'txn, B>>;
@@ -206,10 +212,19 @@ where
     Mode: TxnMode,
 {
     pub(crate) fn begin(backend: &'db B) -> Self {
+        // The log decides now whether to record: a subscriber that arrives later misses this
+        // transaction, never half of it.
+        let log = if Mode::WRITES {
+            EventLog::for_hub(backend.changes())
+        } else {
+            EventLog::inactive()
+        };
         TxnGuard {
+            backend,
             txn: Mode::begin(backend).map_err(Arc::new),
             poisoned: Cell::new(false),
-            _store: PhantomData,
+            log: RefCell::new(log),
+            _definition: PhantomData,
         }
     }
 
@@ -218,6 +233,7 @@ where
         TreeView {
             txn: self.txn.as_ref(),
             poisoned: &self.poisoned,
+            log: &self.log,
             _model: PhantomData,
         }
     }
@@ -238,7 +254,7 @@ where
             return Err(NetabaseError::TransactionPoisoned);
         }
         match self.txn {
-            Ok(txn) => txn.commit(),
+            Ok(txn) => self.log.into_inner().commit(self.backend.changes(), txn),
             Err(err) => Err(NetabaseError::TransactionUnavailable(err)),
         }
     }
@@ -251,6 +267,7 @@ where
 pub struct TreeView<'txn, D, M, B: Backend, Mode: TxnMode> {
     txn: std::result::Result<&'txn Mode::Txn<B>, &'txn Arc<NetabaseError>>,
     poisoned: &'txn Cell<bool>,
+    log: &'txn RefCell<EventLog>,
     _model: PhantomData<fn() -> (D, M)>,
 }
 
@@ -347,9 +364,11 @@ where
 {
     fn write<R>(
         &mut self,
-        op: impl FnOnce(&mut ModelTablesOf<'txn, D, M, B, ReadWrite>) -> Result<R>,
+        op: impl FnOnce(&mut ModelTablesOf<'txn, D, M, B, ReadWrite>, &mut EventLog) -> Result<R>,
     ) -> Result<R> {
-        let result = self.tables().and_then(|mut tables| op(&mut tables));
+        let result = self
+            .tables()
+            .and_then(|mut tables| op(&mut tables, &mut self.log.borrow_mut()));
         if result.is_err() {
             self.poisoned.set(true);
         }
@@ -363,7 +382,7 @@ where
     /// (the transaction is poisoned).
     pub fn put(&mut self, model: M) -> Result<()> {
         let encoded = EncodedModel::new::<D, M>(&model)?;
-        self.write(|tables| tables.put(&encoded).map(drop))
+        self.write(|tables, log| tables.put(&encoded, log))
     }
 
     /// Inserts every model.
@@ -376,9 +395,9 @@ where
             .into_iter()
             .map(|model| EncodedModel::new::<D, M>(&model))
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tables| {
+        self.write(|tables, log| {
             for model in &encoded {
-                tables.put(model)?;
+                tables.put(model, log)?;
             }
             Ok(())
         })
@@ -390,7 +409,7 @@ where
     /// When the engine fails or the stored value does not decode (the transaction is
     /// poisoned).
     pub fn remove(&mut self, key: M::PrimaryKey) -> Result<Option<M>> {
-        self.write(|tables| tables.remove(&key))
+        self.write(|tables, log| tables.remove(&key, log))
     }
 
     /// Removes every key's model; one entry per key, in order.
@@ -401,7 +420,11 @@ where
         &mut self,
         keys: impl IntoIterator<Item = M::PrimaryKey>,
     ) -> Result<Vec<Option<M>>> {
-        self.write(|tables| keys.into_iter().map(|key| tables.remove(&key)).collect())
+        self.write(|tables, log| {
+            keys.into_iter()
+                .map(|key| tables.remove(&key, log))
+                .collect()
+        })
     }
 
     /// Removes every model and its index entries.
@@ -409,6 +432,6 @@ where
     /// # Errors
     /// When the engine fails (the transaction is poisoned).
     pub fn clear(&mut self) -> Result<()> {
-        self.write(ModelTables::clear)
+        self.write(|tables, log| tables.clear(log))
     }
 }

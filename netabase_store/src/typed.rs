@@ -15,6 +15,7 @@ use std::ops::{Bound, Deref};
 use crate::codec::{self, HexBytes, decode_key, encode_key, prefix_successor};
 use crate::engine::{RawTable, RawTableMut, ReadTxn, WriteTxn};
 use crate::error::{NetabaseError, Result};
+use crate::subscription::EventLog;
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::{
     IndexKeyWriter, NetabaseModelTrait, SecondaryKeyEnum, TreeNames, index_prefix,
@@ -174,14 +175,20 @@ where
     M: NetabaseModelTrait<D>,
     T: RawTableMut,
 {
-    /// Writes an encoded model and moves its index entries. Returns the previous value bytes.
-    pub(crate) fn put(&mut self, model: &EncodedModel) -> Result<Option<Vec<u8>>> {
+    /// Writes an encoded model and moves its index entries; records the change in `log`.
+    pub(crate) fn put(&mut self, model: &EncodedModel, log: &mut EventLog) -> Result<()> {
         let previous = self.primary.insert(&model.key, &model.value)?;
+        self.put_index(model, previous.as_deref())?;
+        log.put(M::TREE_NAMES.primary, model, previous);
+        Ok(())
+    }
+
+    fn put_index(&mut self, model: &EncodedModel, previous: Option<&[u8]>) -> Result<()> {
         let Some(index) = &mut self.index else {
-            return Ok(previous);
+            return Ok(());
         };
         let new_keys: Vec<&[u8]> = model.index.keys().collect();
-        match &previous {
+        match previous {
             None => {
                 for key in &new_keys {
                     index.insert(key, &[])?;
@@ -213,17 +220,19 @@ where
                 }
             },
         }
-        Ok(previous)
+        Ok(())
     }
 
-    /// Removes the model with encoded primary key `key` and its index entries.
+    /// Removes the model with encoded primary key `key` and its index entries; records the
+    /// change in `log`.
     ///
     /// The stored value is decoded before anything is written, so an undecodable value is
     /// reported without changing the tables.
-    pub(crate) fn remove_encoded(&mut self, key: &[u8]) -> Result<Option<M>> {
-        let Some(old) = self.get_encoded(key)? else {
+    pub(crate) fn remove_encoded(&mut self, key: &[u8], log: &mut EventLog) -> Result<Option<M>> {
+        let Some(bytes) = self.primary.get(key)?.map(|bytes| bytes.to_vec()) else {
             return Ok(None);
         };
+        let old = decode_model::<D, M>(&bytes)?;
         self.primary.remove(key)?;
         if let Some(index) = &mut self.index {
             let mut old_index = IndexKeyWriter::new(key);
@@ -232,14 +241,22 @@ where
                 index.remove(entry)?;
             }
         }
+        log.removed(M::TREE_NAMES.primary, key.to_vec(), bytes);
         Ok(Some(old))
     }
 
-    pub(crate) fn remove(&mut self, key: &M::PrimaryKey) -> Result<Option<M>> {
-        self.remove_encoded(&encode_key(key))
+    pub(crate) fn remove(&mut self, key: &M::PrimaryKey, log: &mut EventLog) -> Result<Option<M>> {
+        self.remove_encoded(&encode_key(key), log)
     }
 
-    pub(crate) fn clear(&mut self) -> Result<()> {
+    /// Removes every model and index entry; when `log` records, one removal per model.
+    pub(crate) fn clear(&mut self, log: &mut EventLog) -> Result<()> {
+        if log.is_active() {
+            for entry in self.primary.range((Bound::Unbounded, Bound::Unbounded))? {
+                let (key, value) = entry?;
+                log.removed(M::TREE_NAMES.primary, key.to_vec(), value.to_vec());
+            }
+        }
         self.primary.clear()?;
         if let Some(index) = &mut self.index {
             index.clear()?;

@@ -20,6 +20,7 @@ use crate::engine::{
     owned_bounds,
 };
 use crate::error::Result;
+use crate::subscription::{ChangeHub, DEFAULT_CAPACITY};
 use crate::traits::backend_store::BackendStore;
 use crate::traits::definition::NetabaseDefinitionTrait;
 
@@ -30,6 +31,7 @@ type Tables = HashMap<&'static str, Table>;
 struct Shared {
     committed: RwLock<Arc<Tables>>,
     writer: Arc<Mutex<()>>,
+    changes: ChangeHub,
 }
 
 /// An in-memory store for definition `D`. Clones share the same data.
@@ -62,10 +64,16 @@ impl<D> Default for MemoryStore<D> {
 impl<D> MemoryStore<D> {
     /// An empty store.
     pub fn new() -> Self {
+        Self::with_subscription_capacity(DEFAULT_CAPACITY)
+    }
+
+    /// An empty store whose subscribers may fall `capacity` events behind before they lag.
+    pub fn with_subscription_capacity(capacity: usize) -> Self {
         MemoryStore {
             shared: Arc::new(Shared {
                 committed: RwLock::new(Arc::new(Tables::new())),
                 writer: Arc::new(Mutex::new(())),
+                changes: ChangeHub::with_capacity(capacity),
             }),
             _definition: PhantomData,
         }
@@ -111,6 +119,10 @@ impl<D: 'static> Backend for MemoryStore<D> {
 
     fn flush(&self) -> Result<()> {
         Ok(())
+    }
+
+    fn changes(&self) -> &ChangeHub {
+        &self.shared.changes
     }
 }
 

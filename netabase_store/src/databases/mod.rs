@@ -41,6 +41,25 @@ macro_rules! typed_store_api {
                 $crate::traits::definition::model_discriminants::<D>().to_vec()
             }
 
+            /// Subscribes to every committed change in this store.
+            pub fn subscribe(&self) -> $crate::subscription::Subscription<D> {
+                $crate::subscription::subscribe_store::<D>(
+                    $crate::engine::Backend::changes(self),
+                    None,
+                )
+            }
+
+            /// Subscribes to the committed changes of the given models.
+            pub fn subscribe_models(
+                &self,
+                models: &[D::Discriminant],
+            ) -> $crate::subscription::Subscription<D> {
+                $crate::subscription::subscribe_store::<D>(
+                    $crate::engine::Backend::changes(self),
+                    Some(models),
+                )
+            }
+
             /// Makes every committed write durable.
             ///
             /// # Errors

@@ -20,6 +20,7 @@ use crate::engine::{
     Backend, KeyBounds, RawTable, RawTableMut, ReadTxn, SnapshotTable, WriteTxn, is_empty_range,
 };
 use crate::error::{NetabaseError, Result};
+use crate::subscription::{ChangeHub, DEFAULT_CAPACITY};
 use crate::traits::backend_store::BackendStore;
 use crate::traits::definition::NetabaseDefinitionTrait;
 
@@ -43,6 +44,7 @@ enum Db {
 struct Shared {
     db: Db,
     durability: Durability,
+    changes: ChangeHub,
     _config: Option<FileConfig>,
 }
 
@@ -103,10 +105,14 @@ impl<D> RedbStore<D> {
     }
 
     fn from_db(db: Db, durability: Durability, config: Option<FileConfig>) -> Self {
+        let capacity = config
+            .as_ref()
+            .map_or(DEFAULT_CAPACITY, |config| config.subscription_capacity);
         RedbStore {
             shared: Arc::new(Shared {
                 db,
                 durability,
+                changes: ChangeHub::with_capacity(capacity),
                 _config: config,
             }),
             _definition: PhantomData,
@@ -207,6 +213,10 @@ impl<D: 'static> Backend for RedbStore<D> {
             .begin_write()
             .map_err(redb_err("beginning a flush transaction"))?;
         txn.commit().map_err(redb_err("flushing"))
+    }
+
+    fn changes(&self) -> &ChangeHub {
+        &self.shared.changes
     }
 }
 

@@ -26,6 +26,7 @@ use crate::engine::{
     is_empty_range, owned_bounds,
 };
 use crate::error::{NetabaseError, Result};
+use crate::subscription::{ChangeHub, DEFAULT_CAPACITY};
 use crate::traits::backend_store::BackendStore;
 use crate::traits::definition::NetabaseDefinitionTrait;
 
@@ -39,6 +40,7 @@ struct Shared {
     db: sled::Db,
     writer: Arc<Mutex<()>>,
     fsync: bool,
+    changes: ChangeHub,
     _config: Option<FileConfig>,
 }
 
@@ -87,11 +89,15 @@ impl<D> SledStore<D> {
     }
 
     fn from_db(db: sled::Db, fsync: bool, config: Option<FileConfig>) -> Self {
+        let capacity = config
+            .as_ref()
+            .map_or(DEFAULT_CAPACITY, |config| config.subscription_capacity);
         SledStore {
             shared: Arc::new(Shared {
                 db,
                 writer: Arc::new(Mutex::new(())),
                 fsync,
+                changes: ChangeHub::with_capacity(capacity),
                 _config: config,
             }),
             _definition: PhantomData,
@@ -193,6 +199,10 @@ impl<D: 'static> Backend for SledStore<D> {
             .flush()
             .map(drop)
             .map_err(sled_err("flushing"))
+    }
+
+    fn changes(&self) -> &ChangeHub {
+        &self.shared.changes
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use netabase_store::engine::{Backend, KeyBounds, RawTable, RawTableMut, WriteTxn};
 use netabase_store::error::{NetabaseError, Result};
+use netabase_store::subscription::ChangeHub;
 
 /// Wraps `inner`; once `budget` writes (inserts and removes) have succeeded, every further
 /// write fails with a storage error.
@@ -59,6 +60,10 @@ impl<B: Backend> Backend for Faulty<B> {
 
     fn flush(&self) -> Result<()> {
         self.inner.flush()
+    }
+
+    fn changes(&self) -> &ChangeHub {
+        self.inner.changes()
     }
 }
 

@@ -9,4 +9,5 @@ mod macros;
 mod schema;
 mod seeds;
 mod state_machine;
+mod subscriptions;
 mod ui;
