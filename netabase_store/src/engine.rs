@@ -151,7 +151,9 @@ pub trait SnapshotTable: RawTable + Send + 'static {
     /// An owning iterator over `(key, value)` pairs in key order.
     type Scan: Iterator<Item = Result<(Self::Owned, Self::Owned)>> + Send + 'static;
 
-    /// Like [`RawTable::range`], but the iterator does not borrow the table.
+    /// Like [`RawTable::range`], but the iterator does not borrow the table: it owns what it
+    /// needs and stays valid after the table and its transaction are dropped, reading the
+    /// transaction's snapshot.
     ///
     /// # Errors
     /// When the engine fails.

@@ -10,6 +10,8 @@ pub mod config;
 pub mod databases;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "libp2p")]
+pub mod record_store;
 pub mod store_tree;
 pub mod subscription;
 pub mod traits;

@@ -6,6 +6,10 @@ mod crash;
 mod faulty;
 mod key_order;
 mod macros;
+#[cfg(feature = "libp2p")]
+mod record_store;
+#[cfg(feature = "libp2p")]
+mod record_store_swarm;
 mod schema;
 mod seeds;
 mod state_machine;
