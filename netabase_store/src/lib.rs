@@ -26,7 +26,7 @@ pub use netabase_macros::{NetabaseModel, netabase, netabase_definition_module};
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::codec::{KeyCodec, KeyDecodeError};
+    pub use crate::codec::{KeyCodec, KeyDecodeError, KeyNewtype};
     pub use crate::error::WrongVariant;
     pub use crate::traits::definition::{
         DiscriminantEnum, IntoDiscriminant, KeyVisitor, ModelRefVisitor, ModelTypeVisitor,
