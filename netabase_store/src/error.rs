@@ -93,6 +93,27 @@ pub enum NetabaseError {
     #[error("tree `{0}` is already open in this transaction")]
     TreeAlreadyOpen(&'static str),
 
+    /// The bounds of a secondary-key range are keys of two different fields.
+    #[error(
+        "the bounds of a secondary-key range on tree `{tree}` are keys of different fields: \
+         `{start}` and `{end}`"
+    )]
+    SecondaryRangeFields {
+        /// The tree concerned.
+        tree: &'static str,
+        /// The field of the start bound.
+        start: &'static str,
+        /// The field of the end bound.
+        end: &'static str,
+    },
+
+    /// A secondary-key range with neither bound: it names no field.
+    #[error("a secondary-key range on tree `{tree}` needs at least one bound to name its field")]
+    UnboundedSecondaryRange {
+        /// The tree concerned.
+        tree: &'static str,
+    },
+
     /// A write inside this transaction failed after it may have changed some data, so the
     /// transaction can only be rolled back.
     #[error("a write in this transaction failed; it can only be rolled back")]

@@ -18,7 +18,7 @@ mod store;
 mod typed;
 
 pub use store::NetabaseStore;
-pub use typed::ModelIter;
+pub use typed::{ModelIter, SecondaryIter};
 
 /// The schema macros: `#[netabase_definition_module]`, `#[derive(NetabaseModel)]` and
 /// `#[netabase(..)]` (see `netabase_macros`).

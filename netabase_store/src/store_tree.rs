@@ -2,16 +2,19 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Bound;
+use std::ops::{Bound, RangeBounds};
 
-use crate::codec::encode_key;
-use crate::engine::{Backend, ReadTxn, SnapshotTable, WriteTxn};
+use crate::codec::{KeyPrefix, encode_key};
+use crate::engine::{Backend, OwnedKeyBounds, ReadTxn, SnapshotTable, WriteTxn, borrow_bounds};
 use crate::error::{NetabaseError, Result};
 use crate::traits::batch::{BatchBuilder, Batchable};
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::traits::tree::NetabaseTreeSync;
-use crate::typed::{EncodedModel, ModelIter, ModelTables};
+use crate::typed::{
+    EncodedModel, ModelIter, ModelTables, SecondaryIter, key_bounds, key_prefix_bounds,
+    secondary_bounds, secondary_prefix_bounds,
+};
 
 type ReadTable<B> = <<B as Backend>::Read as ReadTxn>::Table;
 type WriteTable<'t, B> = <<B as Backend>::Write as WriteTxn>::Table<'t>;
@@ -49,6 +52,11 @@ where
 
 /// An iterator over the models of a tree in primary-key order, reading one snapshot.
 pub type TreeIter<D, M, B> = ModelIter<D, M, TreeScan<B>>;
+
+/// An iterator over the models of a tree in secondary-key order, reading one snapshot: the
+/// iterator of [`StoreTree::range_by_secondary_key`] and [`StoreTree::prefix_by_secondary_key`].
+pub type TreeSecondaryIter<D, M, B> =
+    SecondaryIter<D, M, <ReadTable<B> as SnapshotTable>::Scan, ReadTable<B>>;
 
 /// The raw scan behind [`TreeIter`]: the snapshot iterator, or the error that prevented it.
 pub struct TreeScan<B: Backend> {
@@ -103,6 +111,31 @@ where
         Ok(result)
     }
 
+    /// A lazy iterator over the models whose encoded primary keys lie within `bounds`.
+    fn scan(&self, bounds: &OwnedKeyBounds) -> TreeIter<D, M, B> {
+        let state = self
+            .backend
+            .begin_read()
+            .and_then(|txn| txn.open_table(M::TREE_NAMES.primary))
+            .and_then(|table| table.scan(borrow_bounds(bounds)));
+        ModelIter::new(TreeScan {
+            state: match state {
+                Ok(scan) => ScanState::Scanning(scan),
+                Err(err) => ScanState::Failed(Some(err)),
+            },
+        })
+    }
+
+    /// A lazy iterator over the index entries within `bounds` and their models.
+    fn scan_index(&self, bounds: &OwnedKeyBounds) -> Result<TreeSecondaryIter<D, M, B>> {
+        let txn = self.backend.begin_read()?;
+        let entries = txn
+            .open_table(M::TREE_NAMES.index)?
+            .scan(borrow_bounds(bounds))?;
+        let models = txn.open_table(M::TREE_NAMES.primary)?;
+        Ok(SecondaryIter::new(entries, models))
+    }
+
     /// Inserts `model`, replacing the model with the same primary key.
     ///
     /// # Errors
@@ -139,17 +172,130 @@ where
     /// Every model with its primary key, in primary-key order, from one snapshot. The
     /// iterator reads lazily; it does not load the tree into memory.
     pub fn iter(&self) -> TreeIter<D, M, B> {
-        let state = self
-            .backend
-            .begin_read()
-            .and_then(|txn| txn.open_table(M::TREE_NAMES.primary))
-            .and_then(|table| table.scan((Bound::Unbounded, Bound::Unbounded)));
-        ModelIter::new(TreeScan {
-            state: match state {
-                Ok(scan) => ScanState::Scanning(scan),
-                Err(err) => ScanState::Failed(Some(err)),
-            },
-        })
+        self.scan(&(Bound::Unbounded, Bound::Unbounded))
+    }
+
+    /// The models whose primary keys lie within `range`, with their keys, in primary-key
+    /// order, from one snapshot. Lazy like [`StoreTree::iter`]; an empty or inverted range
+    /// yields nothing.
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Log, LogKeys)]
+    /// # mod log {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Log)]
+    /// #     pub struct Event { #[primary_key] pub at: i64, pub what: String }
+    /// # }
+    /// # use log::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Log, _>::memory();
+    /// let events = store.open_tree::<Event>();
+    /// events.put_many((-5..5).map(|at| Event { at, what: format!("event {at}") }))?;
+    /// let keys = events
+    ///     .range(EventPrimaryKey(-2)..=EventPrimaryKey(1))
+    ///     .map(|item| item.map(|(key, _)| key.0))
+    ///     .collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(keys, [-2, -1, 0, 1]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors (the engine failing, a value that does not decode) are yielded by the iterator.
+    pub fn range(&self, range: impl RangeBounds<M::PrimaryKey>) -> TreeIter<D, M, B> {
+        self.scan(&key_bounds(&range))
+    }
+
+    /// The models whose string or byte-string primary keys start with `prefix`, with their
+    /// keys, in primary-key order, from one snapshot. Lazy like [`StoreTree::iter`].
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Wiki, WikiKeys)]
+    /// # mod wiki {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Wiki)]
+    /// #     pub struct Page { #[primary_key] pub path: String, pub text: String }
+    /// # }
+    /// # use wiki::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Wiki, _>::memory();
+    /// let pages = store.open_tree::<Page>();
+    /// for path in ["docs/a", "docs/b", "blog/c"] {
+    ///     pages.put(Page { path: path.into(), text: String::new() })?;
+    /// }
+    /// let docs = pages.prefix("docs/").collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(docs.len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors (the engine failing, a value that does not decode) are yielded by the iterator.
+    pub fn prefix(&self, prefix: &<M::PrimaryKey as KeyPrefix>::Prefix) -> TreeIter<D, M, B>
+    where
+        M::PrimaryKey: KeyPrefix,
+    {
+        self.scan(&key_prefix_bounds::<M::PrimaryKey>(prefix))
+    }
+
+    /// The models whose value of one secondary key lies within `range`, each with that key, in
+    /// (secondary value, primary key) order, from one snapshot. Lazy: it reads index entries
+    /// and their models as it advances.
+    ///
+    /// Both bounds are values of [`NetabaseModelTrait::SecondaryKeys`] and must be keys of the
+    /// same field, which the range is over; an unbounded side extends to the first or last
+    /// value of that field (`age(30)..` is every age from 30). An empty or inverted range
+    /// yields nothing.
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Club, ClubKeys)]
+    /// # mod club {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Club)]
+    /// #     pub struct Member {
+    /// #         #[primary_key] pub id: u64,
+    /// #         #[secondary_key] pub age: u32,
+    /// #     }
+    /// # }
+    /// # use club::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Club, _>::memory();
+    /// let members = store.open_tree::<Member>();
+    /// members.put_many([(1, 40), (2, 17), (3, 30), (4, 30)].map(|(id, age)| Member { id, age }))?;
+    /// let adults: Vec<u64> = members
+    ///     .range_by_secondary_key(18u32.as_member_age_key()..)?
+    ///     .map(|item| item.map(|(_, member)| member.id))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(adults, [3, 4, 1]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetabaseError::SecondaryRangeFields`] when the bounds are keys of different fields,
+    /// [`NetabaseError::UnboundedSecondaryRange`] when neither side is bounded, or the engine
+    /// failing to start the read. Later errors are yielded by the iterator.
+    pub fn range_by_secondary_key(
+        &self,
+        range: impl RangeBounds<M::SecondaryKeys>,
+    ) -> Result<TreeSecondaryIter<D, M, B>> {
+        self.scan_index(&secondary_bounds::<D, M>(&range)?)
+    }
+
+    /// The models whose string or byte-string secondary key `K` starts with `prefix`'s value,
+    /// each with that key, in (secondary value, primary key) order, from one snapshot. Lazy.
+    ///
+    /// `K` is the field's key type (`ArticleCategorySecondaryKey`), so only string and
+    /// byte-string fields are accepted.
+    ///
+    /// # Errors
+    /// When the engine fails to start the read; later errors are yielded by the iterator.
+    pub fn prefix_by_secondary_key<K>(&self, prefix: K) -> Result<TreeSecondaryIter<D, M, B>>
+    where
+        K: KeyPrefix + Into<M::SecondaryKeys>,
+    {
+        self.scan_index(&secondary_prefix_bounds::<D, M, K>(prefix))
     }
 
     /// The number of models.

@@ -6,6 +6,7 @@ mod crash;
 mod faulty;
 mod key_order;
 mod macros;
+mod ranges;
 mod schema;
 mod seeds;
 mod state_machine;
