@@ -12,7 +12,7 @@ use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::traits::tree::NetabaseTreeSync;
 use crate::typed::{
-    EncodedModel, ModelIter, ModelTables, SecondaryIter, key_bounds, key_prefix_bounds,
+    EncodedModel, ModelIter, ModelTables, SecondaryIter, WriteOp, key_bounds, key_prefix_bounds,
     secondary_bounds, secondary_prefix_bounds,
 };
 
@@ -139,10 +139,12 @@ where
     /// Inserts `model`, replacing the model with the same primary key.
     ///
     /// # Errors
-    /// When the model cannot be encoded or the engine fails; then nothing was written.
+    /// When the model cannot be encoded, another model has the same value of one of its
+    /// unique secondary keys ([`NetabaseError::UniqueViolation`]), or the engine fails; then
+    /// nothing was written.
     pub fn put(&self, model: M) -> Result<()> {
-        let encoded = EncodedModel::new::<D, M>(&model)?;
-        self.write(|tables| tables.put(&encoded).map(drop))
+        let ops = [WriteOp::Put(EncodedModel::new::<D, M>(&model)?)];
+        self.write(|tables| tables.check_and_apply(&ops))
     }
 
     /// The model with primary key `key`.
@@ -167,6 +169,39 @@ where
     /// When the engine fails or a stored value does not decode.
     pub fn get_by_secondary_key(&self, key: M::SecondaryKeys) -> Result<Vec<M>> {
         self.read(|tables| tables.get_by_secondary(&key))
+    }
+
+    /// The model whose unique secondary key (`#[secondary_key(unique)]`) equals `key`.
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Shop, ShopKeys)]
+    /// # mod shop {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Shop)]
+    /// #     pub struct Customer {
+    /// #         #[primary_key] pub id: u64,
+    /// #         #[secondary_key(unique)] pub email: String,
+    /// #     }
+    /// # }
+    /// # use shop::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Shop, _>::memory();
+    /// let customers = store.open_tree::<Customer>();
+    /// customers.put(Customer { id: 1, email: "a@example.com".into() })?;
+    /// let found = customers.get_by_unique_key("a@example.com".as_customer_email_key())?;
+    /// assert_eq!(found.map(|c| c.id), Some(1));
+    /// // A second customer cannot take the address.
+    /// assert!(customers.put(Customer { id: 2, email: "a@example.com".into() }).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetabaseError::NotUnique`] when `key`'s field is not unique; otherwise when the engine
+    /// fails or the stored value does not decode.
+    pub fn get_by_unique_key(&self, key: M::SecondaryKeys) -> Result<Option<M>> {
+        self.read(|tables| tables.get_by_unique(&key))
     }
 
     /// Every model with its primary key, in primary-key order, from one snapshot. The
@@ -322,21 +357,18 @@ where
         self.write(|tables| tables.clear())
     }
 
-    /// Inserts every model in one transaction: all are written or none.
+    /// Inserts every model, in order, in one transaction: all are written or none.
     ///
     /// # Errors
-    /// When a model cannot be encoded or the engine fails; then nothing was written.
+    /// When a model cannot be encoded, two models would share the value of a unique secondary
+    /// key (with each other or with a stored model; [`NetabaseError::UniqueViolation`]), or
+    /// the engine fails; then nothing was written.
     pub fn put_many(&self, models: impl IntoIterator<Item = M>) -> Result<()> {
-        let encoded = models
+        let ops = models
             .into_iter()
-            .map(|model| EncodedModel::new::<D, M>(&model))
+            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tables| {
-            for model in &encoded {
-                tables.put(model)?;
-            }
-            Ok(())
-        })
+        self.write(|tables| tables.check_and_apply(&ops))
     }
 
     /// Looks up every key in one read transaction; one entry per key, in order.
@@ -448,20 +480,16 @@ where
     }
 }
 
-enum BatchOp {
-    Put(EncodedModel),
-    Remove(Vec<u8>),
-}
-
 /// Puts and removes on one tree, written in one transaction by [`Batch::commit`].
 ///
 /// Models are encoded when queued, so an encoding error is reported by [`Batch::put`] and
 /// leaves the batch unchanged. Nothing is written before `commit`; dropping the batch
-/// discards it; if `commit` fails, nothing of the batch was written.
+/// discards it; if `commit` fails (an engine error, a unique key violation), nothing of the
+/// batch was written.
 #[must_use = "a batch writes nothing until it is committed"]
 pub struct Batch<'db, D, M, B> {
     backend: &'db B,
-    ops: Vec<BatchOp>,
+    ops: Vec<WriteOp>,
     _model: PhantomData<fn() -> (D, M)>,
 }
 
@@ -485,7 +513,7 @@ where
     /// When the model cannot be encoded; the batch is unchanged.
     pub fn put(&mut self, model: M) -> Result<()> {
         self.ops
-            .push(BatchOp::Put(EncodedModel::new::<D, M>(&model)?));
+            .push(WriteOp::Put(EncodedModel::new::<D, M>(&model)?));
         Ok(())
     }
 
@@ -494,7 +522,7 @@ where
     /// # Errors
     /// Never; the `Result` is the [`BatchBuilder`] signature.
     pub fn remove(&mut self, key: M::PrimaryKey) -> Result<()> {
-        self.ops.push(BatchOp::Remove(encode_key(&key)));
+        self.ops.push(WriteOp::Remove(encode_key(&key)));
         Ok(())
     }
 
@@ -510,23 +538,16 @@ where
 
     /// Applies every queued operation, in order, in one transaction.
     ///
+    /// Unique secondary keys are checked in that order: a put may take a value that a model
+    /// removed or changed earlier in the batch had.
+    ///
     /// # Errors
-    /// When the engine fails or a stored value does not decode; then nothing was written.
+    /// When two models would share the value of a unique secondary key
+    /// ([`NetabaseError::UniqueViolation`]), the engine fails or a stored value does not
+    /// decode; then nothing was written.
     pub fn commit(self) -> Result<()> {
         let txn = self.backend.begin_write()?;
-        {
-            let mut tables = ModelTables::<D, M, _>::open_write(&txn)?;
-            for op in &self.ops {
-                match op {
-                    BatchOp::Put(model) => {
-                        tables.put(model)?;
-                    }
-                    BatchOp::Remove(key) => {
-                        tables.remove_encoded(key)?;
-                    }
-                }
-            }
-        }
+        ModelTables::<D, M, _>::open_write(&txn)?.check_and_apply(&self.ops)?;
         txn.commit()
     }
 }

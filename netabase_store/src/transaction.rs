@@ -18,8 +18,8 @@
 //!
 //! If a write operation on a view fails after it may have written part of its changes (an
 //! engine error), the transaction is poisoned: [`TxnGuard::commit`] refuses to commit it, so a
-//! half-applied operation can never be committed. Encoding errors are detected before
-//! anything is written and do not poison the transaction.
+//! half-applied operation can never be committed. Encoding errors and unique-key violations
+//! are detected before anything is written and do not poison the transaction.
 
 use std::cell::Cell;
 use std::fmt;
@@ -36,7 +36,7 @@ use crate::error::{NetabaseError, Result};
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::typed::{
-    EncodedModel, ModelIter, ModelTables, PrimaryLookup, SecondaryIter, key_bounds,
+    EncodedModel, ModelIter, ModelTables, PrimaryLookup, SecondaryIter, WriteOp, key_bounds,
     key_prefix_bounds, secondary_bounds, secondary_prefix_bounds,
 };
 
@@ -397,6 +397,16 @@ where
         self.len().map(|len| len == 0)
     }
 
+    /// The model whose unique secondary key equals `key`, as this transaction sees it (see
+    /// [`StoreTree::get_by_unique_key`](crate::store_tree::StoreTree::get_by_unique_key)).
+    ///
+    /// # Errors
+    /// [`NetabaseError::NotUnique`] when `key`'s field is not unique; otherwise when the engine
+    /// fails or the stored value does not decode.
+    pub fn get_by_unique_key(&self, key: M::SecondaryKeys) -> Result<Option<M>> {
+        self.tables()?.get_by_unique(&key)
+    }
+
     /// Every model with its primary key, in primary-key order, as this transaction sees it.
     ///
     /// # Errors
@@ -492,38 +502,48 @@ where
         op: impl FnOnce(&mut ModelTablesOf<'txn, D, M, B, ReadWrite>) -> Result<R>,
     ) -> Result<R> {
         let result = self.tables().and_then(|mut tables| op(&mut tables));
+        self.poison_on_error(result)
+    }
+
+    /// Poisons the transaction if `result` is an error of a write that may have written.
+    fn poison_on_error<R>(&self, result: Result<R>) -> Result<R> {
         if result.is_err() {
             self.poisoned.set(true);
         }
         result
     }
 
+    /// Checks `ops` against unique secondary keys, which writes nothing, then applies them,
+    /// which poisons the transaction if it fails.
+    fn put_ops(&mut self, ops: &[WriteOp]) -> Result<()> {
+        let mut tables = self.tables()?;
+        tables.check_unique(ops)?;
+        self.poison_on_error(tables.apply(ops))
+    }
+
     /// Inserts `model`, replacing the model with the same primary key.
     ///
     /// # Errors
-    /// When the model cannot be encoded (the transaction stays usable) or the engine fails
-    /// (the transaction is poisoned).
+    /// When the model cannot be encoded or another model has the same value of one of its
+    /// unique secondary keys ([`NetabaseError::UniqueViolation`]): then nothing was written and
+    /// the transaction stays usable. When the engine fails: then the transaction is poisoned.
     pub fn put(&mut self, model: M) -> Result<()> {
-        let encoded = EncodedModel::new::<D, M>(&model)?;
-        self.write(|tables| tables.put(&encoded).map(drop))
+        self.put_ops(&[WriteOp::Put(EncodedModel::new::<D, M>(&model)?)])
     }
 
-    /// Inserts every model.
+    /// Inserts every model, in order.
     ///
     /// # Errors
-    /// When a model cannot be encoded (checked for all models before any is written; the
-    /// transaction stays usable) or the engine fails (the transaction is poisoned).
+    /// When a model cannot be encoded or two models would share the value of a unique
+    /// secondary key (with each other or with a model in the transaction): both are checked
+    /// for all models before any is written, so nothing was written and the transaction stays
+    /// usable. When the engine fails: then the transaction is poisoned.
     pub fn put_many(&mut self, models: impl IntoIterator<Item = M>) -> Result<()> {
-        let encoded = models
+        let ops = models
             .into_iter()
-            .map(|model| EncodedModel::new::<D, M>(&model))
+            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tables| {
-            for model in &encoded {
-                tables.put(model)?;
-            }
-            Ok(())
-        })
+        self.put_ops(&ops)
     }
 
     /// Removes the model with primary key `key` and returns it.

@@ -7,13 +7,15 @@
 //!
 //! Invariant maintained by every write here, inside one engine write transaction: the index
 //! holds exactly the entries of the models in the primary table. Overwrites move index entries;
-//! removals and clears delete them.
+//! removals and clears delete them. Writes are checked against unique secondary keys before
+//! anything is written ([`ModelTables::check_unique`]).
 //!
 //! Queries are byte ranges over these tables: a range of primary keys is the range of their
 //! encodings ([`key_bounds`]); a prefix of a string key is the range of encodings that start
 //! with its escaped bytes ([`prefix_bounds`]); a range of secondary values is a range of index
 //! entries ([`secondary_bounds`]), read by a [`SecondaryIter`].
 
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, RangeBounds};
 
@@ -48,6 +50,26 @@ impl EncodedModel {
         model.write_index_keys(&mut index);
         Ok(EncodedModel { key, value, index })
     }
+
+    /// The index prefixes (`tag ‖ encode_key(value)`) of the model's unique secondary keys.
+    fn unique_values<D, M>(&self) -> impl Iterator<Item = &[u8]> + '_
+    where
+        D: NetabaseDefinitionTrait,
+        M: NetabaseModelTrait<D>,
+    {
+        self.index
+            .keys()
+            .filter(|entry| entry.first().is_some_and(|&tag| is_unique::<D, M>(tag)))
+            .filter_map(|entry| entry.strip_suffix(self.key.as_slice()))
+    }
+}
+
+/// One write of a call, batch or transaction operation, applied in order.
+pub(crate) enum WriteOp {
+    /// Insert or overwrite a model.
+    Put(EncodedModel),
+    /// Remove the model with this encoded primary key.
+    Remove(Vec<u8>),
 }
 
 fn names<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>() -> TreeNames {
@@ -59,6 +81,13 @@ fn field_name<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> 
     M::SECONDARY_KEYS
         .get(usize::from(tag))
         .map_or("<unknown field>", |info| info.field)
+}
+
+/// Whether the secondary key field with tag `tag` is `#[secondary_key(unique)]`.
+fn is_unique<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> bool {
+    M::SECONDARY_KEYS
+        .get(usize::from(tag))
+        .is_some_and(|info| info.unique)
 }
 
 /// Decodes a stored model value.
@@ -141,13 +170,44 @@ where
     }
 
     pub(crate) fn get_by_secondary(&self, key: &M::SecondaryKeys) -> Result<Vec<M>> {
+        self.models_under(&index_prefix(key), usize::MAX)
+    }
+
+    /// The model whose unique secondary key equals `key`.
+    pub(crate) fn get_by_unique(&self, key: &M::SecondaryKeys) -> Result<Option<M>> {
+        let tag = key.index_tag();
+        if !is_unique::<D, M>(tag) {
+            return Err(NetabaseError::NotUnique {
+                tree: M::TREE_NAMES.primary,
+                field: field_name::<D, M>(tag),
+            });
+        }
+        let mut models = self.models_under(&index_prefix(key), 2)?;
+        if models.len() > 1 {
+            // Only possible if the field was made unique after such models were stored.
+            return Err(NetabaseError::Corrupt {
+                tree: M::TREE_NAMES.index,
+                reason: format!(
+                    "unique secondary key `{}` is held by more than one model",
+                    field_name::<D, M>(tag)
+                ),
+            });
+        }
+        Ok(models.pop())
+    }
+
+    /// The first `limit` models whose index entries start with `prefix` (`tag ‖ value`), in
+    /// primary-key order.
+    fn models_under(&self, prefix: &[u8], limit: usize) -> Result<Vec<M>> {
         let Some(index) = &self.index else {
             // A model without secondary keys has an uninhabited `SecondaryKeys` enum.
             return Ok(Vec::new());
         };
-        let prefix = index_prefix(key);
         let mut models = Vec::new();
-        for entry in index.range(borrow_bounds(&prefix_bounds(&prefix)))? {
+        for entry in index.range(borrow_bounds(&prefix_bounds(prefix)))? {
+            if models.len() == limit {
+                break;
+            }
             let (entry, _) = entry?;
             match self.get_encoded(&entry[prefix.len()..])? {
                 Some(model) => models.push(model),
@@ -155,6 +215,51 @@ where
             }
         }
         Ok(models)
+    }
+
+    /// Checks that applying `ops` in order gives no two models the same value of a unique
+    /// secondary key. Reads only, so a refusal changes nothing.
+    ///
+    /// Each put's unique values are looked up in the index (one prefix scan each) and in the
+    /// values held by earlier operations of `ops`; index entries of primary keys that earlier
+    /// operations overwrote or removed are stale and ignored.
+    pub(crate) fn check_unique(&self, ops: &[WriteOp]) -> Result<()> {
+        let Some(index) = &self.index else {
+            return Ok(());
+        };
+        if !M::SECONDARY_KEYS.iter().any(|info| info.unique) {
+            return Ok(());
+        }
+        // The unique values held, after the operations so far, by the primary keys they touched.
+        let mut held: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
+        // The inverse: which touched primary key holds a unique value.
+        let mut holders: HashMap<&[u8], &[u8]> = HashMap::new();
+        for op in ops {
+            let (key, values): (&[u8], Vec<&[u8]>) = match op {
+                WriteOp::Put(model) => (&model.key, model.unique_values::<D, M>().collect()),
+                WriteOp::Remove(key) => (key, Vec::new()),
+            };
+            for value in held.remove(key).into_iter().flatten() {
+                holders.remove(value);
+            }
+            for &value in &values {
+                if let Some(holder) = holders.get(value) {
+                    return Err(unique_violation::<D, M>(value, holder));
+                }
+                for entry in index.range(borrow_bounds(&prefix_bounds(value)))? {
+                    let (entry, _) = entry?;
+                    let holder = &entry[value.len()..];
+                    if holder != key && !held.contains_key(holder) {
+                        return Err(unique_violation::<D, M>(value, holder));
+                    }
+                }
+            }
+            for &value in &values {
+                holders.insert(value, key);
+            }
+            held.insert(key, values);
+        }
+        Ok(())
     }
 
     pub(crate) fn len(&self) -> Result<usize> {
@@ -172,8 +277,29 @@ where
     M: NetabaseModelTrait<D>,
     T: RawTableMut,
 {
+    /// Applies `ops` in order. Callers check them first with [`ModelTables::check_unique`].
+    pub(crate) fn apply(&mut self, ops: &[WriteOp]) -> Result<()> {
+        for op in ops {
+            match op {
+                WriteOp::Put(model) => {
+                    self.put(model)?;
+                }
+                WriteOp::Remove(key) => {
+                    self.remove_encoded(key)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `ops` against unique secondary keys, then applies them in order.
+    pub(crate) fn check_and_apply(&mut self, ops: &[WriteOp]) -> Result<()> {
+        self.check_unique(ops)?;
+        self.apply(ops)
+    }
+
     /// Writes an encoded model and moves its index entries. Returns the previous value bytes.
-    pub(crate) fn put(&mut self, model: &EncodedModel) -> Result<Option<Vec<u8>>> {
+    fn put(&mut self, model: &EncodedModel) -> Result<Option<Vec<u8>>> {
         let previous = self.primary.insert(&model.key, &model.value)?;
         let Some(index) = &mut self.index else {
             return Ok(previous);
@@ -296,6 +422,26 @@ where
     NetabaseError::Corrupt {
         tree: M::TREE_NAMES.index,
         reason: format!("index entry {} points to a missing model", HexBytes(entry)),
+    }
+}
+
+/// The error for a write that would give unique value `value` (`tag ‖ encoded value`) to a
+/// second model; `holder` is the encoded primary key of the model that has it.
+fn unique_violation<D, M>(value: &[u8], holder: &[u8]) -> NetabaseError
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    let conflicting_key = match decode_primary::<D, M>(holder) {
+        Ok(key) => format!("{key:?}"),
+        Err(_) => HexBytes(holder).to_string(),
+    };
+    NetabaseError::UniqueViolation {
+        tree: M::TREE_NAMES.primary,
+        field: value
+            .first()
+            .map_or("<unknown field>", |&tag| field_name::<D, M>(tag)),
+        conflicting_key,
     }
 }
 

@@ -11,3 +11,4 @@ mod schema;
 mod seeds;
 mod state_machine;
 mod ui;
+mod unique;

@@ -62,6 +62,20 @@ pub mod test_schema {
         pub size: u32,
     }
 
+    /// Two unique secondary keys (`handle`, `number`) and a shared one (`team`).
+    #[derive(NetabaseModel, Clone, Debug, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+    #[netabase(TestDefinition)]
+    pub struct Account {
+        #[primary_key]
+        pub id: u64,
+        #[secondary_key(unique)]
+        pub handle: String,
+        #[secondary_key(unique)]
+        pub number: u32,
+        #[secondary_key]
+        pub team: u32,
+    }
+
     /// A model whose encoding fails on demand, to test failures part way through a write.
     #[derive(NetabaseModel, Clone, Debug, PartialEq, Eq, bincode::Encode, bincode::Decode)]
     #[netabase(TestDefinition)]
