@@ -19,6 +19,7 @@ use proptest::prelude::*;
 
 use crate::conformance::{Backing, Memory, Redb, Sled, Store, fresh};
 use crate::schema::*;
+use crate::state_machine::config;
 
 type Range<K> = (Bound<K>, Bound<K>);
 
@@ -565,17 +566,6 @@ fn run<K: Backing>(case: Case) {
         // Dropped without commit.
     }
     check_trees(&store, &case, &maps);
-}
-
-fn config(default_cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_cases);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
 }
 
 proptest! {

@@ -12,6 +12,7 @@ use proptest::prelude::*;
 
 use crate::conformance::{Backing, Memory, Redb, Sled, Store, fresh};
 use crate::schema::*;
+use crate::state_machine::config;
 
 fn account(id: u64, handle: &str, number: u32) -> Account {
     Account {
@@ -485,17 +486,6 @@ fn run<K: Backing>(steps: Vec<(Via, Vec<Op>)>) {
         }
         let expected: Vec<Account> = model.values().cloned().collect();
         assert_accounts(&store, &expected);
-    }
-}
-
-fn config(default_cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_cases);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
     }
 }
 
