@@ -172,13 +172,16 @@ pub(crate) fn is_empty_range(bounds: KeyBounds<'_>) -> bool {
     }
 }
 
+/// Owned bounds on key bytes.
+pub(crate) type OwnedKeyBounds = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// Owned copies of borrowed bounds.
-pub(crate) fn owned_bounds(bounds: KeyBounds<'_>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+pub(crate) fn owned_bounds(bounds: KeyBounds<'_>) -> OwnedKeyBounds {
     (bounds.0.map(<[u8]>::to_vec), bounds.1.map(<[u8]>::to_vec))
 }
 
 /// Borrowed view of owned bounds.
-pub(crate) fn borrow_bounds(bounds: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> KeyBounds<'_> {
+pub(crate) fn borrow_bounds(bounds: &OwnedKeyBounds) -> KeyBounds<'_> {
     (
         bounds.0.as_ref().map(Vec::as_slice),
         bounds.1.as_ref().map(Vec::as_slice),

@@ -93,6 +93,53 @@ pub enum NetabaseError {
     #[error("tree `{0}` is already open in this transaction")]
     TreeAlreadyOpen(&'static str),
 
+    /// A write would give two models the same value of a unique secondary key
+    /// (`#[secondary_key(unique)]`). It was refused before anything was written.
+    #[error(
+        "tree `{tree}`: the model with primary key {conflicting_key} already has this `{field}`, \
+         a unique secondary key"
+    )]
+    UniqueViolation {
+        /// The tree written to.
+        tree: &'static str,
+        /// The unique secondary key field.
+        field: &'static str,
+        /// The `Debug` form of the primary key of the model that holds the value: a stored
+        /// model, or one written earlier in the same call or batch.
+        conflicting_key: String,
+    },
+
+    /// A lookup by unique key was given a secondary key that is not declared
+    /// `#[secondary_key(unique)]`.
+    #[error("`{field}` of tree `{tree}` is not a unique secondary key")]
+    NotUnique {
+        /// The tree concerned.
+        tree: &'static str,
+        /// The secondary key field.
+        field: &'static str,
+    },
+
+    /// The bounds of a secondary-key range are keys of two different fields.
+    #[error(
+        "the bounds of a secondary-key range on tree `{tree}` are keys of different fields: \
+         `{start}` and `{end}`"
+    )]
+    SecondaryRangeFields {
+        /// The tree concerned.
+        tree: &'static str,
+        /// The field of the start bound.
+        start: &'static str,
+        /// The field of the end bound.
+        end: &'static str,
+    },
+
+    /// A secondary-key range with neither bound: it names no field.
+    #[error("a secondary-key range on tree `{tree}` needs at least one bound to name its field")]
+    UnboundedSecondaryRange {
+        /// The tree concerned.
+        tree: &'static str,
+    },
+
     /// A write inside this transaction failed after it may have changed some data, so the
     /// transaction can only be rolled back.
     #[error("a write in this transaction failed; it can only be rolled back")]

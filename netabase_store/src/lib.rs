@@ -21,7 +21,7 @@ mod store;
 mod typed;
 
 pub use store::NetabaseStore;
-pub use typed::ModelIter;
+pub use typed::{ModelIter, SecondaryIter};
 
 /// The schema macros: `#[netabase_definition_module]`, `#[derive(NetabaseModel)]` and
 /// `#[netabase(..)]` (see `netabase_macros`).
@@ -29,7 +29,7 @@ pub use netabase_macros::{NetabaseModel, netabase, netabase_definition_module};
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::codec::{KeyCodec, KeyDecodeError};
+    pub use crate::codec::{KeyCodec, KeyDecodeError, KeyNewtype};
     pub use crate::error::WrongVariant;
     pub use crate::traits::definition::{
         DiscriminantEnum, IntoDiscriminant, KeyVisitor, ModelRefVisitor, ModelTypeVisitor,

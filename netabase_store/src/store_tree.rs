@@ -4,15 +4,18 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
 
-use crate::codec::encode_key;
-use crate::engine::{Backend, ReadTxn, SnapshotTable, WriteTxn};
+use crate::codec::{KeyPrefix, encode_key};
+use crate::engine::{Backend, OwnedKeyBounds, ReadTxn, SnapshotTable, WriteTxn, borrow_bounds};
 use crate::error::{NetabaseError, Result};
 use crate::subscription::{EventLog, Subscription, subscribe_tree};
 use crate::traits::batch::{BatchBuilder, Batchable};
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::traits::tree::NetabaseTreeSync;
-use crate::typed::{EncodedModel, ModelIter, ModelTables};
+use crate::typed::{
+    EncodedModel, ModelIter, ModelTables, SecondaryIter, WriteOp, key_bounds, key_prefix_bounds,
+    secondary_bounds, secondary_prefix_bounds,
+};
 
 type ReadTable<B> = <<B as Backend>::Read as ReadTxn>::Table;
 type WriteTable<'t, B> = <<B as Backend>::Write as WriteTxn>::Table<'t>;
@@ -50,6 +53,11 @@ where
 
 /// An iterator over the models of a tree in primary-key order, reading one snapshot.
 pub type TreeIter<D, M, B> = ModelIter<D, M, TreeScan<B>>;
+
+/// An iterator over the models of a tree in secondary-key order, reading one snapshot: the
+/// iterator of [`StoreTree::range_by_secondary_key`] and [`StoreTree::prefix_by_secondary_key`].
+pub type TreeSecondaryIter<D, M, B> =
+    SecondaryIter<D, M, <ReadTable<B> as SnapshotTable>::Scan, ReadTable<B>>;
 
 /// The raw scan behind [`TreeIter`]: the snapshot iterator, or the error that prevented it.
 pub struct TreeScan<B: Backend> {
@@ -106,13 +114,40 @@ where
         Ok(result)
     }
 
+    /// A lazy iterator over the models whose encoded primary keys lie within `bounds`.
+    fn scan(&self, bounds: &OwnedKeyBounds) -> TreeIter<D, M, B> {
+        let state = self
+            .backend
+            .begin_read()
+            .and_then(|txn| txn.open_table(M::TREE_NAMES.primary))
+            .and_then(|table| table.scan(borrow_bounds(bounds)));
+        ModelIter::new(TreeScan {
+            state: match state {
+                Ok(scan) => ScanState::Scanning(scan),
+                Err(err) => ScanState::Failed(Some(err)),
+            },
+        })
+    }
+
+    /// A lazy iterator over the index entries within `bounds` and their models.
+    fn scan_index(&self, bounds: &OwnedKeyBounds) -> Result<TreeSecondaryIter<D, M, B>> {
+        let txn = self.backend.begin_read()?;
+        let entries = txn
+            .open_table(M::TREE_NAMES.index)?
+            .scan(borrow_bounds(bounds))?;
+        let models = txn.open_table(M::TREE_NAMES.primary)?;
+        Ok(SecondaryIter::new(entries, models))
+    }
+
     /// Inserts `model`, replacing the model with the same primary key.
     ///
     /// # Errors
-    /// When the model cannot be encoded or the engine fails; then nothing was written.
+    /// When the model cannot be encoded, another model has the same value of one of its
+    /// unique secondary keys ([`NetabaseError::UniqueViolation`]), or the engine fails; then
+    /// nothing was written.
     pub fn put(&self, model: M) -> Result<()> {
-        let encoded = EncodedModel::new::<D, M>(&model)?;
-        self.write(|tables, log| tables.put(&encoded, log))
+        let ops = [WriteOp::Put(EncodedModel::new::<D, M>(&model)?)];
+        self.write(|tables, log| tables.check_and_apply(&ops, log))
     }
 
     /// The model with primary key `key`.
@@ -139,20 +174,166 @@ where
         self.read(|tables| tables.get_by_secondary(&key))
     }
 
+    /// The model whose unique secondary key (`#[secondary_key(unique)]`) equals `key`.
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Shop, ShopKeys)]
+    /// # mod shop {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Shop)]
+    /// #     pub struct Customer {
+    /// #         #[primary_key] pub id: u64,
+    /// #         #[secondary_key(unique)] pub email: String,
+    /// #     }
+    /// # }
+    /// # use shop::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Shop, _>::memory();
+    /// let customers = store.open_tree::<Customer>();
+    /// customers.put(Customer { id: 1, email: "a@example.com".into() })?;
+    /// let found = customers.get_by_unique_key("a@example.com".as_customer_email_key())?;
+    /// assert_eq!(found.map(|c| c.id), Some(1));
+    /// // A second customer cannot take the address.
+    /// assert!(customers.put(Customer { id: 2, email: "a@example.com".into() }).is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetabaseError::NotUnique`] when `key`'s field is not unique; otherwise when the engine
+    /// fails or the stored value does not decode.
+    pub fn get_by_unique_key(&self, key: M::SecondaryKeys) -> Result<Option<M>> {
+        self.read(|tables| tables.get_by_unique(&key))
+    }
+
     /// Every model with its primary key, in primary-key order, from one snapshot. The
     /// iterator reads lazily; it does not load the tree into memory.
     pub fn iter(&self) -> TreeIter<D, M, B> {
-        let state = self
-            .backend
-            .begin_read()
-            .and_then(|txn| txn.open_table(M::TREE_NAMES.primary))
-            .and_then(|table| table.scan((Bound::Unbounded, Bound::Unbounded)));
-        ModelIter::new(TreeScan {
-            state: match state {
-                Ok(scan) => ScanState::Scanning(scan),
-                Err(err) => ScanState::Failed(Some(err)),
-            },
-        })
+        self.scan(&(Bound::Unbounded, Bound::Unbounded))
+    }
+
+    /// The models whose primary keys lie within `range`, with their keys, in primary-key
+    /// order, from one snapshot. Lazy like [`StoreTree::iter`]; an empty or inverted range
+    /// yields nothing.
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Log, LogKeys)]
+    /// # mod log {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Log)]
+    /// #     pub struct Event { #[primary_key] pub at: i64, pub what: String }
+    /// # }
+    /// # use log::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Log, _>::memory();
+    /// let events = store.open_tree::<Event>();
+    /// events.put_many((-5..5).map(|at| Event { at, what: format!("event {at}") }))?;
+    /// let keys = events
+    ///     .range(EventPrimaryKey(-2)..=EventPrimaryKey(1))
+    ///     .map(|item| item.map(|(key, _)| key.0))
+    ///     .collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(keys, [-2, -1, 0, 1]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors (the engine failing, a value that does not decode) are yielded by the iterator.
+    pub fn range(&self, range: impl RangeBounds<M::PrimaryKey>) -> TreeIter<D, M, B> {
+        self.scan(&key_bounds(&range))
+    }
+
+    /// The models whose string or byte-string primary keys start with `prefix`, with their
+    /// keys, in primary-key order, from one snapshot. Lazy like [`StoreTree::iter`].
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Wiki, WikiKeys)]
+    /// # mod wiki {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Wiki)]
+    /// #     pub struct Page { #[primary_key] pub path: String, pub text: String }
+    /// # }
+    /// # use wiki::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Wiki, _>::memory();
+    /// let pages = store.open_tree::<Page>();
+    /// for path in ["docs/a", "docs/b", "blog/c"] {
+    ///     pages.put(Page { path: path.into(), text: String::new() })?;
+    /// }
+    /// let docs = pages.prefix("docs/").collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(docs.len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors (the engine failing, a value that does not decode) are yielded by the iterator.
+    pub fn prefix(&self, prefix: &<M::PrimaryKey as KeyPrefix>::Prefix) -> TreeIter<D, M, B>
+    where
+        M::PrimaryKey: KeyPrefix,
+    {
+        self.scan(&key_prefix_bounds::<M::PrimaryKey>(prefix))
+    }
+
+    /// The models whose value of one secondary key lies within `range`, each with that key, in
+    /// (secondary value, primary key) order, from one snapshot. Lazy: it reads index entries
+    /// and their models as it advances.
+    ///
+    /// Both bounds are values of [`NetabaseModelTrait::SecondaryKeys`] and must be keys of the
+    /// same field, which the range is over; an unbounded side extends to the first or last
+    /// value of that field (`age(30)..` is every age from 30). An empty or inverted range
+    /// yields nothing.
+    ///
+    /// ```
+    /// # #[netabase_store::netabase_definition_module(Club, ClubKeys)]
+    /// # mod club {
+    /// #     use netabase_store::{NetabaseModel, netabase};
+    /// #     #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+    /// #     #[netabase(Club)]
+    /// #     pub struct Member {
+    /// #         #[primary_key] pub id: u64,
+    /// #         #[secondary_key] pub age: u32,
+    /// #     }
+    /// # }
+    /// # use club::*;
+    /// # fn main() -> netabase_store::error::Result<()> {
+    /// let store = netabase_store::NetabaseStore::<Club, _>::memory();
+    /// let members = store.open_tree::<Member>();
+    /// members.put_many([(1, 40), (2, 17), (3, 30), (4, 30)].map(|(id, age)| Member { id, age }))?;
+    /// let adults: Vec<u64> = members
+    ///     .range_by_secondary_key(18u32.as_member_age_key()..)?
+    ///     .map(|item| item.map(|(_, member)| member.id))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(adults, [3, 4, 1]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetabaseError::SecondaryRangeFields`] when the bounds are keys of different fields,
+    /// [`NetabaseError::UnboundedSecondaryRange`] when neither side is bounded, or the engine
+    /// failing to start the read. Later errors are yielded by the iterator.
+    pub fn range_by_secondary_key(
+        &self,
+        range: impl RangeBounds<M::SecondaryKeys>,
+    ) -> Result<TreeSecondaryIter<D, M, B>> {
+        self.scan_index(&secondary_bounds::<D, M>(&range)?)
+    }
+
+    /// The models whose string or byte-string secondary key `K` starts with `prefix`'s value,
+    /// each with that key, in (secondary value, primary key) order, from one snapshot. Lazy.
+    ///
+    /// `K` is the field's key type (`ArticleCategorySecondaryKey`), so only string and
+    /// byte-string fields are accepted.
+    ///
+    /// # Errors
+    /// When the engine fails to start the read; later errors are yielded by the iterator.
+    pub fn prefix_by_secondary_key<K>(&self, prefix: K) -> Result<TreeSecondaryIter<D, M, B>>
+    where
+        K: KeyPrefix + Into<M::SecondaryKeys>,
+    {
+        self.scan_index(&secondary_prefix_bounds::<D, M, K>(prefix))
     }
 
     /// The number of models.
@@ -179,21 +360,18 @@ where
         self.write(|tables, log| tables.clear(log))
     }
 
-    /// Inserts every model in one transaction: all are written or none.
+    /// Inserts every model, in order, in one transaction: all are written or none.
     ///
     /// # Errors
-    /// When a model cannot be encoded or the engine fails; then nothing was written.
+    /// When a model cannot be encoded, two models would share the value of a unique secondary
+    /// key (with each other or with a stored model; [`NetabaseError::UniqueViolation`]), or
+    /// the engine fails; then nothing was written.
     pub fn put_many(&self, models: impl IntoIterator<Item = M>) -> Result<()> {
-        let encoded = models
+        let ops = models
             .into_iter()
-            .map(|model| EncodedModel::new::<D, M>(&model))
+            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tables, log| {
-            for model in &encoded {
-                tables.put(model, log)?;
-            }
-            Ok(())
-        })
+        self.write(|tables, log| tables.check_and_apply(&ops, log))
     }
 
     /// Looks up every key in one read transaction; one entry per key, in order.
@@ -319,20 +497,16 @@ where
     }
 }
 
-enum BatchOp {
-    Put(EncodedModel),
-    Remove(Vec<u8>),
-}
-
 /// Puts and removes on one tree, written in one transaction by [`Batch::commit`].
 ///
 /// Models are encoded when queued, so an encoding error is reported by [`Batch::put`] and
 /// leaves the batch unchanged. Nothing is written before `commit`; dropping the batch
-/// discards it; if `commit` fails, nothing of the batch was written.
+/// discards it; if `commit` fails (an engine error, a unique key violation), nothing of the
+/// batch was written.
 #[must_use = "a batch writes nothing until it is committed"]
 pub struct Batch<'db, D, M, B> {
     backend: &'db B,
-    ops: Vec<BatchOp>,
+    ops: Vec<WriteOp>,
     _model: PhantomData<fn() -> (D, M)>,
 }
 
@@ -356,7 +530,7 @@ where
     /// When the model cannot be encoded; the batch is unchanged.
     pub fn put(&mut self, model: M) -> Result<()> {
         self.ops
-            .push(BatchOp::Put(EncodedModel::new::<D, M>(&model)?));
+            .push(WriteOp::Put(EncodedModel::new::<D, M>(&model)?));
         Ok(())
     }
 
@@ -365,7 +539,7 @@ where
     /// # Errors
     /// Never; the `Result` is the [`BatchBuilder`] signature.
     pub fn remove(&mut self, key: M::PrimaryKey) -> Result<()> {
-        self.ops.push(BatchOp::Remove(encode_key(&key)));
+        self.ops.push(WriteOp::Remove(encode_key(&key)));
         Ok(())
     }
 
@@ -381,23 +555,18 @@ where
 
     /// Applies every queued operation, in order, in one transaction.
     ///
+    /// Unique secondary keys are checked in that order: a put may take a value that a model
+    /// removed or changed earlier in the batch had.
+    ///
     /// # Errors
-    /// When the engine fails or a stored value does not decode; then nothing was written.
+    /// When two models would share the value of a unique secondary key
+    /// ([`NetabaseError::UniqueViolation`]), the engine fails or a stored value does not
+    /// decode; then nothing was written.
     pub fn commit(self) -> Result<()> {
         let hub = self.backend.changes();
         let mut log = EventLog::for_hub(hub);
         let txn = self.backend.begin_write()?;
-        {
-            let mut tables = ModelTables::<D, M, _>::open_write(&txn)?;
-            for op in &self.ops {
-                match op {
-                    BatchOp::Put(model) => tables.put(model, &mut log)?,
-                    BatchOp::Remove(key) => {
-                        tables.remove_encoded(key, &mut log)?;
-                    }
-                }
-            }
-        }
+        ModelTables::<D, M, _>::open_write(&txn)?.check_and_apply(&self.ops, &mut log)?;
         log.commit(hub, txn)
     }
 }

@@ -12,26 +12,34 @@
 //!
 //! Views open their tables for each operation and hold only a borrow of the transaction, so
 //! `txn.commit()` compiles while views are still in scope, and two views of one model can be
-//! used together. Iterating a read-only view reads the transaction's snapshot; iterating a
-//! read-write view is a cursor that sees the transaction's writes as it advances.
+//! used together. Iterating a read-only view (whole, by range or prefix, by secondary key)
+//! reads the transaction's snapshot; iterating a read-write view is a cursor that sees the
+//! transaction's writes as it advances.
 //!
 //! If a write operation on a view fails after it may have written part of its changes (an
 //! engine error), the transaction is poisoned: [`TxnGuard::commit`] refuses to commit it, so a
-//! half-applied operation can never be committed. Encoding errors are detected before
-//! anything is written and do not poison the transaction.
+//! half-applied operation can never be committed. Encoding errors and unique-key violations
+//! are detected before anything is written and do not poison the transaction.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::{Bound, Deref};
+use std::ops::{Bound, Deref, RangeBounds};
 use std::sync::Arc;
 
-use crate::engine::{Backend, RawTable, ReadTxn, SnapshotTable, WriteTxn};
+use crate::codec::KeyPrefix;
+use crate::engine::{
+    Backend, KeyBounds, OwnedKeyBounds, RawTable, ReadTxn, SnapshotTable, WriteTxn, borrow_bounds,
+    owned_bounds,
+};
 use crate::error::{NetabaseError, Result};
 use crate::subscription::EventLog;
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
-use crate::typed::{EncodedModel, ModelIter, ModelTables};
+use crate::typed::{
+    EncodedModel, ModelIter, ModelTables, PrimaryLookup, SecondaryIter, WriteOp, key_bounds,
+    key_prefix_bounds, secondary_bounds, secondary_prefix_bounds,
+};
 
 mod sealed {
     pub trait Sealed {}
@@ -56,10 +64,13 @@ pub trait TxnMode: sealed::Sealed + 'static {
     type Txn<B: Backend>;
     /// A table opened in that transaction.
     type Table<'t, B: Backend>: RawTable;
-    /// The iterator over a whole table in that transaction.
+    /// The iterator over a range of a table in that transaction.
     type Scan<'t, B: Backend>: Iterator<Item = Result<(Self::Bytes<'t, B>, Self::Bytes<'t, B>)>>;
     /// Bytes yielded by [`TxnMode::Scan`].
     type Bytes<'t, B: Backend>: Deref<Target = [u8]>;
+    /// How a secondary-key iterator reads models in that transaction: the snapshot table, or
+    /// a [`WriteLookup`].
+    type Lookup<'t, B: Backend>;
 
     #[doc(hidden)]
     fn begin<B: Backend>(backend: &B) -> Result<Self::Txn<B>>;
@@ -71,8 +82,17 @@ pub trait TxnMode: sealed::Sealed + 'static {
     ) -> Result<Self::Table<'t, B>>;
 
     #[doc(hidden)]
-    fn scan<'t, B: Backend>(txn: &'t Self::Txn<B>, name: &'static str)
-    -> Result<Self::Scan<'t, B>>;
+    fn scan<'t, B: Backend>(
+        txn: &'t Self::Txn<B>,
+        name: &'static str,
+        bounds: KeyBounds<'_>,
+    ) -> Result<Self::Scan<'t, B>>;
+
+    #[doc(hidden)]
+    fn lookup<'t, B: Backend>(
+        txn: &'t Self::Txn<B>,
+        name: &'static str,
+    ) -> Result<Self::Lookup<'t, B>>;
 }
 
 /// The tables of model `M` in a transaction of mode `Mode`.
@@ -84,6 +104,7 @@ impl TxnMode for ReadOnly {
     type Table<'t, B: Backend> = <B::Read as ReadTxn>::Table;
     type Scan<'t, B: Backend> = <<B::Read as ReadTxn>::Table as SnapshotTable>::Scan;
     type Bytes<'t, B: Backend> = <<B::Read as ReadTxn>::Table as SnapshotTable>::Owned;
+    type Lookup<'t, B: Backend> = <B::Read as ReadTxn>::Table;
 
     fn begin<B: Backend>(backend: &B) -> Result<B::Read> {
         backend.begin_read()
@@ -96,9 +117,19 @@ impl TxnMode for ReadOnly {
         txn.open_table(name)
     }
 
-    fn scan<'t, B: Backend>(txn: &'t B::Read, name: &'static str) -> Result<Self::Scan<'t, B>> {
-        txn.open_table(name)?
-            .scan((Bound::Unbounded, Bound::Unbounded))
+    fn scan<'t, B: Backend>(
+        txn: &'t B::Read,
+        name: &'static str,
+        bounds: KeyBounds<'_>,
+    ) -> Result<Self::Scan<'t, B>> {
+        txn.open_table(name)?.scan(bounds)
+    }
+
+    fn lookup<B: Backend>(
+        txn: &B::Read,
+        name: &'static str,
+    ) -> Result<<B::Read as ReadTxn>::Table> {
+        txn.open_table(name)
     }
 }
 
@@ -108,6 +139,7 @@ impl TxnMode for ReadWrite {
     type Table<'t, B: Backend> = <B::Write as WriteTxn>::Table<'t>;
     type Scan<'t, B: Backend> = WriteCursor<'t, B::Write>;
     type Bytes<'t, B: Backend> = Vec<u8>;
+    type Lookup<'t, B: Backend> = WriteLookup<'t, B::Write>;
 
     fn begin<B: Backend>(backend: &B) -> Result<B::Write> {
         backend.begin_write()
@@ -123,30 +155,39 @@ impl TxnMode for ReadWrite {
     fn scan<'t, B: Backend>(
         txn: &'t B::Write,
         name: &'static str,
+        bounds: KeyBounds<'_>,
     ) -> Result<WriteCursor<'t, B::Write>> {
         Ok(WriteCursor {
             txn,
             table: name,
-            next: Bound::Unbounded,
+            bounds: owned_bounds(bounds),
             done: false,
         })
     }
+
+    fn lookup<'t, B: Backend>(
+        txn: &'t B::Write,
+        name: &'static str,
+    ) -> Result<WriteLookup<'t, B::Write>> {
+        Ok(WriteLookup { txn, table: name })
+    }
 }
 
-/// Iterates a table inside a write transaction. Each step reopens the table and seeks past the
-/// previous key, so the cursor holds no table open between steps and sees the transaction's
-/// writes as it advances.
+/// Iterates a range of a table inside a write transaction. Each step reopens the table and
+/// seeks past the previous key, so the cursor holds no table open between steps and sees the
+/// transaction's writes as it advances.
 pub struct WriteCursor<'t, W> {
     txn: &'t W,
     table: &'static str,
-    next: Bound<Vec<u8>>,
+    /// What is left to read: the start moves past each key read.
+    bounds: OwnedKeyBounds,
     done: bool,
 }
 
 impl<W: WriteTxn> WriteCursor<'_, W> {
     fn step(&self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let table = self.txn.open_table(self.table)?;
-        let mut range = table.range((self.next.as_ref().map(Vec::as_slice), Bound::Unbounded))?;
+        let mut range = table.range(borrow_bounds(&self.bounds))?;
         let entry = match range.next() {
             Some(entry) => {
                 let (key, value) = entry?;
@@ -167,7 +208,7 @@ impl<W: WriteTxn> Iterator for WriteCursor<'_, W> {
         }
         match self.step() {
             Ok(Some((key, value))) => {
-                self.next = Bound::Excluded(key.clone());
+                self.bounds.0 = Bound::Excluded(key.clone());
                 Some(Ok((key, value)))
             }
             Ok(None) => {
@@ -182,6 +223,27 @@ impl<W: WriteTxn> Iterator for WriteCursor<'_, W> {
     }
 }
 
+/// Reads models inside a write transaction for a secondary-key iterator, opening the table
+/// for each read so that no table stays open between steps.
+pub struct WriteLookup<'t, W> {
+    txn: &'t W,
+    table: &'static str,
+}
+
+impl<W: WriteTxn> PrimaryLookup for WriteLookup<'_, W> {
+    fn lookup<R>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+        self.txn.open_table(self.table)?.lookup(key, read)
+    }
+}
+
+impl<W> fmt::Debug for WriteLookup<'_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteLookup")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An open transaction on a store with backend `B`, in mode [`ReadOnly`] or [`ReadWrite`].
 #[must_use = "a write transaction writes nothing unless committed"]
 pub struct TxnGuard<'db, D, B: Backend, Mode: TxnMode> {
@@ -192,8 +254,13 @@ pub struct TxnGuard<'db, D, B: Backend, Mode: TxnMode> {
     _definition: PhantomData<fn() -> D>,
 }
 
-/// The iterator of [`TreeView::iter`].
+/// The iterator of [`TreeView::iter`], [`TreeView::range`] and [`TreeView::prefix`].
 pub type ViewIter<'txn, D, M, B, Mode> = ModelIter<D, M, <Mode as TxnMode>::Scan<'txn, B>>;
+
+/// The iterator of [`TreeView::range_by_secondary_key`] and
+/// [`TreeView::prefix_by_secondary_key`].
+pub type ViewSecondaryIter<'txn, D, M, B, Mode> =
+    SecondaryIter<D, M, <Mode as TxnMode>::Scan<'txn, B>, <Mode as TxnMode>::Lookup<'txn, B>>;
 
 impl<D, B: Backend, Mode: TxnMode> fmt::Debug for TxnGuard<'_, D, B, Mode> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -347,12 +414,97 @@ where
         self.len().map(|len| len == 0)
     }
 
+    /// The model whose unique secondary key equals `key`, as this transaction sees it (see
+    /// [`StoreTree::get_by_unique_key`](crate::store_tree::StoreTree::get_by_unique_key)).
+    ///
+    /// # Errors
+    /// [`NetabaseError::NotUnique`] when `key`'s field is not unique; otherwise when the engine
+    /// fails or the stored value does not decode.
+    pub fn get_by_unique_key(&self, key: M::SecondaryKeys) -> Result<Option<M>> {
+        self.tables()?.get_by_unique(&key)
+    }
+
     /// Every model with its primary key, in primary-key order, as this transaction sees it.
     ///
     /// # Errors
     /// When the engine cannot start the iteration; item errors come from the iterator.
     pub fn iter(&self) -> Result<ViewIter<'txn, D, M, B, Mode>> {
-        Mode::scan::<B>(self.txn()?, M::TREE_NAMES.primary).map(ModelIter::new)
+        self.scan(&(Bound::Unbounded, Bound::Unbounded))
+    }
+
+    /// The models whose primary keys lie within `range`, with their keys, in primary-key
+    /// order, as this transaction sees it (see
+    /// [`StoreTree::range`](crate::store_tree::StoreTree::range)).
+    ///
+    /// # Errors
+    /// When the engine cannot start the iteration; item errors come from the iterator.
+    pub fn range(
+        &self,
+        range: impl RangeBounds<M::PrimaryKey>,
+    ) -> Result<ViewIter<'txn, D, M, B, Mode>> {
+        self.scan(&key_bounds(&range))
+    }
+
+    /// The models whose string or byte-string primary keys start with `prefix`, with their
+    /// keys, in primary-key order, as this transaction sees it.
+    ///
+    /// # Errors
+    /// When the engine cannot start the iteration; item errors come from the iterator.
+    pub fn prefix(
+        &self,
+        prefix: &<M::PrimaryKey as KeyPrefix>::Prefix,
+    ) -> Result<ViewIter<'txn, D, M, B, Mode>>
+    where
+        M::PrimaryKey: KeyPrefix,
+    {
+        self.scan(&key_prefix_bounds::<M::PrimaryKey>(prefix))
+    }
+
+    /// The models whose value of one secondary key lies within `range`, each with that key, in
+    /// (secondary value, primary key) order, as this transaction sees it. The bounds must be
+    /// keys of one field; see
+    /// [`StoreTree::range_by_secondary_key`](crate::store_tree::StoreTree::range_by_secondary_key).
+    ///
+    /// # Errors
+    /// [`NetabaseError::SecondaryRangeFields`] when the bounds are keys of different fields,
+    /// [`NetabaseError::UnboundedSecondaryRange`] when neither side is bounded, or the engine
+    /// failing to start the iteration. Later errors are yielded by the iterator.
+    pub fn range_by_secondary_key(
+        &self,
+        range: impl RangeBounds<M::SecondaryKeys>,
+    ) -> Result<ViewSecondaryIter<'txn, D, M, B, Mode>> {
+        self.scan_index(&secondary_bounds::<D, M>(&range)?)
+    }
+
+    /// The models whose string or byte-string secondary key `K` starts with `prefix`'s value,
+    /// each with that key, in (secondary value, primary key) order, as this transaction sees
+    /// it.
+    ///
+    /// # Errors
+    /// When the engine cannot start the iteration; item errors come from the iterator.
+    pub fn prefix_by_secondary_key<K>(
+        &self,
+        prefix: K,
+    ) -> Result<ViewSecondaryIter<'txn, D, M, B, Mode>>
+    where
+        K: KeyPrefix + Into<M::SecondaryKeys>,
+    {
+        self.scan_index(&secondary_prefix_bounds::<D, M, K>(prefix))
+    }
+
+    fn scan(&self, bounds: &OwnedKeyBounds) -> Result<ViewIter<'txn, D, M, B, Mode>> {
+        Mode::scan::<B>(self.txn()?, M::TREE_NAMES.primary, borrow_bounds(bounds))
+            .map(ModelIter::new)
+    }
+
+    fn scan_index(
+        &self,
+        bounds: &OwnedKeyBounds,
+    ) -> Result<ViewSecondaryIter<'txn, D, M, B, Mode>> {
+        let txn = self.txn()?;
+        let entries = Mode::scan::<B>(txn, M::TREE_NAMES.index, borrow_bounds(bounds))?;
+        let models = Mode::lookup::<B>(txn, M::TREE_NAMES.primary)?;
+        Ok(SecondaryIter::new(entries, models))
     }
 }
 
@@ -369,38 +521,49 @@ where
         let result = self
             .tables()
             .and_then(|mut tables| op(&mut tables, &mut self.log.borrow_mut()));
+        self.poison_on_error(result)
+    }
+
+    /// Poisons the transaction if `result` is an error of a write that may have written.
+    fn poison_on_error<R>(&self, result: Result<R>) -> Result<R> {
         if result.is_err() {
             self.poisoned.set(true);
         }
         result
     }
 
+    /// Checks `ops` against unique secondary keys, which writes nothing, then applies them,
+    /// which poisons the transaction if it fails.
+    fn put_ops(&mut self, ops: &[WriteOp]) -> Result<()> {
+        let mut tables = self.tables()?;
+        tables.check_unique(ops)?;
+        let applied = tables.apply(ops, &mut self.log.borrow_mut());
+        self.poison_on_error(applied)
+    }
+
     /// Inserts `model`, replacing the model with the same primary key.
     ///
     /// # Errors
-    /// When the model cannot be encoded (the transaction stays usable) or the engine fails
-    /// (the transaction is poisoned).
+    /// When the model cannot be encoded or another model has the same value of one of its
+    /// unique secondary keys ([`NetabaseError::UniqueViolation`]): then nothing was written and
+    /// the transaction stays usable. When the engine fails: then the transaction is poisoned.
     pub fn put(&mut self, model: M) -> Result<()> {
-        let encoded = EncodedModel::new::<D, M>(&model)?;
-        self.write(|tables, log| tables.put(&encoded, log))
+        self.put_ops(&[WriteOp::Put(EncodedModel::new::<D, M>(&model)?)])
     }
 
-    /// Inserts every model.
+    /// Inserts every model, in order.
     ///
     /// # Errors
-    /// When a model cannot be encoded (checked for all models before any is written; the
-    /// transaction stays usable) or the engine fails (the transaction is poisoned).
+    /// When a model cannot be encoded or two models would share the value of a unique
+    /// secondary key (with each other or with a model in the transaction): both are checked
+    /// for all models before any is written, so nothing was written and the transaction stays
+    /// usable. When the engine fails: then the transaction is poisoned.
     pub fn put_many(&mut self, models: impl IntoIterator<Item = M>) -> Result<()> {
-        let encoded = models
+        let ops = models
             .into_iter()
-            .map(|model| EncodedModel::new::<D, M>(&model))
+            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tables, log| {
-            for model in &encoded {
-                tables.put(model, log)?;
-            }
-            Ok(())
-        })
+        self.put_ops(&ops)
     }
 
     /// Removes the model with primary key `key` and returns it.

@@ -7,13 +7,20 @@
 //!
 //! Invariant maintained by every write here, inside one engine write transaction: the index
 //! holds exactly the entries of the models in the primary table. Overwrites move index entries;
-//! removals and clears delete them.
+//! removals and clears delete them. Writes are checked against unique secondary keys before
+//! anything is written ([`ModelTables::check_unique`]).
+//!
+//! Queries are byte ranges over these tables: a range of primary keys is the range of their
+//! encodings ([`key_bounds`]); a prefix of a string key is the range of encodings that start
+//! with its escaped bytes ([`prefix_bounds`]); a range of secondary values is a range of index
+//! entries ([`secondary_bounds`]), read by a [`SecondaryIter`].
 
+use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::ops::{Bound, Deref};
+use std::ops::{Bound, Deref, RangeBounds};
 
-use crate::codec::{self, HexBytes, decode_key, encode_key, prefix_successor};
-use crate::engine::{RawTable, RawTableMut, ReadTxn, WriteTxn};
+use crate::codec::{self, HexBytes, KeyCodec, KeyPrefix, decode_key, encode_key, prefix_successor};
+use crate::engine::{OwnedKeyBounds, RawTable, RawTableMut, ReadTxn, WriteTxn, borrow_bounds};
 use crate::error::{NetabaseError, Result};
 use crate::subscription::EventLog;
 use crate::traits::definition::NetabaseDefinitionTrait;
@@ -44,10 +51,44 @@ impl EncodedModel {
         model.write_index_keys(&mut index);
         Ok(EncodedModel { key, value, index })
     }
+
+    /// The index prefixes (`tag ‖ encode_key(value)`) of the model's unique secondary keys.
+    fn unique_values<D, M>(&self) -> impl Iterator<Item = &[u8]> + '_
+    where
+        D: NetabaseDefinitionTrait,
+        M: NetabaseModelTrait<D>,
+    {
+        self.index
+            .keys()
+            .filter(|entry| entry.first().is_some_and(|&tag| is_unique::<D, M>(tag)))
+            .filter_map(|entry| entry.strip_suffix(self.key.as_slice()))
+    }
+}
+
+/// One write of a call, batch or transaction operation, applied in order.
+pub(crate) enum WriteOp {
+    /// Insert or overwrite a model.
+    Put(EncodedModel),
+    /// Remove the model with this encoded primary key.
+    Remove(Vec<u8>),
 }
 
 fn names<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>() -> TreeNames {
     M::TREE_NAMES
+}
+
+/// The name of the secondary key field with tag `tag`.
+fn field_name<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> &'static str {
+    M::SECONDARY_KEYS
+        .get(usize::from(tag))
+        .map_or("<unknown field>", |info| info.field)
+}
+
+/// Whether the secondary key field with tag `tag` is `#[secondary_key(unique)]`.
+fn is_unique<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> bool {
+    M::SECONDARY_KEYS
+        .get(usize::from(tag))
+        .is_some_and(|info| info.unique)
 }
 
 /// Decodes a stored model value.
@@ -130,34 +171,96 @@ where
     }
 
     pub(crate) fn get_by_secondary(&self, key: &M::SecondaryKeys) -> Result<Vec<M>> {
+        self.models_under(&index_prefix(key), usize::MAX)
+    }
+
+    /// The model whose unique secondary key equals `key`.
+    pub(crate) fn get_by_unique(&self, key: &M::SecondaryKeys) -> Result<Option<M>> {
+        let tag = key.index_tag();
+        if !is_unique::<D, M>(tag) {
+            return Err(NetabaseError::NotUnique {
+                tree: M::TREE_NAMES.primary,
+                field: field_name::<D, M>(tag),
+            });
+        }
+        let mut models = self.models_under(&index_prefix(key), 2)?;
+        if models.len() > 1 {
+            // Only possible if the field was made unique after such models were stored.
+            return Err(NetabaseError::Corrupt {
+                tree: M::TREE_NAMES.index,
+                reason: format!(
+                    "unique secondary key `{}` is held by more than one model",
+                    field_name::<D, M>(tag)
+                ),
+            });
+        }
+        Ok(models.pop())
+    }
+
+    /// The first `limit` models whose index entries start with `prefix` (`tag ‖ value`), in
+    /// primary-key order.
+    fn models_under(&self, prefix: &[u8], limit: usize) -> Result<Vec<M>> {
         let Some(index) = &self.index else {
             // A model without secondary keys has an uninhabited `SecondaryKeys` enum.
             return Ok(Vec::new());
         };
-        let prefix = index_prefix(key);
-        let end = prefix_successor(&prefix);
-        let bounds = (
-            Bound::Included(prefix.as_slice()),
-            end.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
-        );
         let mut models = Vec::new();
-        for entry in index.range(bounds)? {
+        for entry in index.range(borrow_bounds(&prefix_bounds(prefix)))? {
+            if models.len() == limit {
+                break;
+            }
             let (entry, _) = entry?;
-            let primary = &entry[prefix.len()..];
-            match self.get_encoded(primary)? {
+            match self.get_encoded(&entry[prefix.len()..])? {
                 Some(model) => models.push(model),
-                None => {
-                    return Err(NetabaseError::Corrupt {
-                        tree: M::TREE_NAMES.index,
-                        reason: format!(
-                            "index entry {} points to a missing model",
-                            HexBytes(&entry)
-                        ),
-                    });
-                }
+                None => return Err(dangling_entry::<D, M>(&entry)),
             }
         }
         Ok(models)
+    }
+
+    /// Checks that applying `ops` in order gives no two models the same value of a unique
+    /// secondary key. Reads only, so a refusal changes nothing.
+    ///
+    /// Each put's unique values are looked up in the index (one prefix scan each) and in the
+    /// values held by earlier operations of `ops`; index entries of primary keys that earlier
+    /// operations overwrote or removed are stale and ignored.
+    pub(crate) fn check_unique(&self, ops: &[WriteOp]) -> Result<()> {
+        let Some(index) = &self.index else {
+            return Ok(());
+        };
+        if !M::SECONDARY_KEYS.iter().any(|info| info.unique) {
+            return Ok(());
+        }
+        // The unique values held, after the operations so far, by the primary keys they touched.
+        let mut held: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
+        // The inverse: which touched primary key holds a unique value.
+        let mut holders: HashMap<&[u8], &[u8]> = HashMap::new();
+        for op in ops {
+            let (key, values): (&[u8], Vec<&[u8]>) = match op {
+                WriteOp::Put(model) => (&model.key, model.unique_values::<D, M>().collect()),
+                WriteOp::Remove(key) => (key, Vec::new()),
+            };
+            for value in held.remove(key).into_iter().flatten() {
+                holders.remove(value);
+            }
+            for &value in &values {
+                if let Some(holder) = holders.get(value) {
+                    return Err(unique_violation::<D, M>(value, holder));
+                }
+                for entry in index.range(borrow_bounds(&prefix_bounds(value)))? {
+                    let (entry, _) = entry?;
+                    let holder = &entry[value.len()..];
+                    if holder != key && !held.contains_key(holder) {
+                        return Err(unique_violation::<D, M>(value, holder));
+                    }
+                }
+            }
+            for &value in &values {
+                holders.insert(value, key);
+            }
+            held.insert(key, values);
+        }
+        Ok(())
     }
 
     pub(crate) fn len(&self) -> Result<usize> {
@@ -175,8 +278,28 @@ where
     M: NetabaseModelTrait<D>,
     T: RawTableMut,
 {
+    /// Applies `ops` in order, recording the changes in `log`. Callers check them first with
+    /// [`ModelTables::check_unique`].
+    pub(crate) fn apply(&mut self, ops: &[WriteOp], log: &mut EventLog) -> Result<()> {
+        for op in ops {
+            match op {
+                WriteOp::Put(model) => self.put(model, log)?,
+                WriteOp::Remove(key) => {
+                    self.remove_encoded(key, log)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `ops` against unique secondary keys, then applies them in order.
+    pub(crate) fn check_and_apply(&mut self, ops: &[WriteOp], log: &mut EventLog) -> Result<()> {
+        self.check_unique(ops)?;
+        self.apply(ops, log)
+    }
+
     /// Writes an encoded model and moves its index entries; records the change in `log`.
-    pub(crate) fn put(&mut self, model: &EncodedModel, log: &mut EventLog) -> Result<()> {
+    fn put(&mut self, model: &EncodedModel, log: &mut EventLog) -> Result<()> {
         let previous = self.primary.insert(&model.key, &model.value)?;
         self.put_index(model, previous.as_deref())?;
         log.put(M::TREE_NAMES.primary, model, previous);
@@ -276,7 +399,7 @@ where
     let mut stale = Vec::new();
     for entry in index.range((Bound::Unbounded, Bound::Unbounded))? {
         let (entry, _) = entry?;
-        if index_entry_primary::<D, M>(&entry)? == primary {
+        if split_index_entry::<D, M>(&entry)?.1 == primary {
             stale.push(entry.to_vec());
         }
     }
@@ -286,8 +409,9 @@ where
     Ok(())
 }
 
-/// Splits an index entry `tag ‖ secondary ‖ primary` and returns the primary-key bytes.
-pub(crate) fn index_entry_primary<D, M>(entry: &[u8]) -> Result<&[u8]>
+/// Splits an index entry `tag ‖ secondary ‖ primary` into the secondary key and the
+/// primary-key bytes.
+pub(crate) fn split_index_entry<D, M>(entry: &[u8]) -> Result<(M::SecondaryKeys, &[u8])>
 where
     D: NetabaseDefinitionTrait,
     M: NetabaseModelTrait<D>,
@@ -301,8 +425,198 @@ where
             needed: 1,
         }));
     };
-    M::SecondaryKeys::decode_index_key(tag, &mut rest).map_err(corrupt)?;
-    Ok(rest)
+    let secondary = M::SecondaryKeys::decode_index_key(tag, &mut rest).map_err(corrupt)?;
+    Ok((secondary, rest))
+}
+
+/// The error for an index entry whose model is missing.
+fn dangling_entry<D, M>(entry: &[u8]) -> NetabaseError
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    NetabaseError::Corrupt {
+        tree: M::TREE_NAMES.index,
+        reason: format!("index entry {} points to a missing model", HexBytes(entry)),
+    }
+}
+
+/// The error for a write that would give unique value `value` (`tag ‖ encoded value`) to a
+/// second model; `holder` is the encoded primary key of the model that has it.
+fn unique_violation<D, M>(value: &[u8], holder: &[u8]) -> NetabaseError
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    let conflicting_key = match decode_primary::<D, M>(holder) {
+        Ok(key) => format!("{key:?}"),
+        Err(_) => HexBytes(holder).to_string(),
+    };
+    NetabaseError::UniqueViolation {
+        tree: M::TREE_NAMES.primary,
+        field: value
+            .first()
+            .map_or("<unknown field>", |&tag| field_name::<D, M>(tag)),
+        conflicting_key,
+    }
+}
+
+/// The byte bounds of a range of keys. The encoding preserves order, so these select exactly
+/// the keys within `range`; an inverted range gives bounds that select nothing.
+pub(crate) fn key_bounds<K: KeyCodec>(range: &impl RangeBounds<K>) -> OwnedKeyBounds {
+    (
+        range.start_bound().map(encode_key),
+        range.end_bound().map(encode_key),
+    )
+}
+
+/// The bounds of every byte string that starts with `prefix`.
+pub(crate) fn prefix_bounds(prefix: &[u8]) -> OwnedKeyBounds {
+    (
+        Bound::Included(prefix.to_vec()),
+        prefix_successor(prefix).map_or(Bound::Unbounded, Bound::Excluded),
+    )
+}
+
+/// The bounds of the keys that start with the string or byte-string prefix `prefix`.
+pub(crate) fn key_prefix_bounds<K: KeyPrefix>(prefix: &K::Prefix) -> OwnedKeyBounds {
+    let mut bytes = Vec::new();
+    K::encode_prefix(prefix, &mut bytes);
+    prefix_bounds(&bytes)
+}
+
+/// Bounds that select nothing.
+fn empty_bounds() -> OwnedKeyBounds {
+    (Bound::Excluded(Vec::new()), Bound::Excluded(Vec::new()))
+}
+
+/// The bounds of the index entries whose secondary value lies within `range`.
+///
+/// Both bounds must be keys of one field, whose tag starts every entry in the result; an
+/// unbounded side extends to the first or last value of that field. The entries of one value
+/// `v` are exactly those starting with `tag ‖ encode_key(v)` (the encoding is prefix-free), so
+/// an excluded start begins after all of them and an included end stops after all of them.
+///
+/// # Errors
+/// [`NetabaseError::SecondaryRangeFields`] for bounds of two fields and
+/// [`NetabaseError::UnboundedSecondaryRange`] for no bound at all.
+pub(crate) fn secondary_bounds<D, M>(
+    range: &impl RangeBounds<M::SecondaryKeys>,
+) -> Result<OwnedKeyBounds>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    let bound_key = |bound: Bound<&M::SecondaryKeys>| match bound {
+        Bound::Included(key) | Bound::Excluded(key) => Some(key.index_tag()),
+        Bound::Unbounded => None,
+    };
+    let tag = match (bound_key(range.start_bound()), bound_key(range.end_bound())) {
+        (None, None) => {
+            return Err(NetabaseError::UnboundedSecondaryRange {
+                tree: M::TREE_NAMES.primary,
+            });
+        }
+        (Some(start), Some(end)) if start != end => {
+            return Err(NetabaseError::SecondaryRangeFields {
+                tree: M::TREE_NAMES.primary,
+                start: field_name::<D, M>(start),
+                end: field_name::<D, M>(end),
+            });
+        }
+        (Some(tag), _) | (None, Some(tag)) => tag,
+    };
+    let start = match range.start_bound() {
+        Bound::Included(key) => Bound::Included(index_prefix(key)),
+        Bound::Excluded(key) => match prefix_successor(&index_prefix(key)) {
+            Some(after) => Bound::Included(after),
+            // Nothing sorts after every string starting with `0xFF…`.
+            None => return Ok(empty_bounds()),
+        },
+        Bound::Unbounded => Bound::Included(vec![tag]),
+    };
+    let end = match range.end_bound() {
+        Bound::Included(key) => {
+            prefix_successor(&index_prefix(key)).map_or(Bound::Unbounded, Bound::Excluded)
+        }
+        Bound::Excluded(key) => Bound::Excluded(index_prefix(key)),
+        Bound::Unbounded => prefix_successor(&[tag]).map_or(Bound::Unbounded, Bound::Excluded),
+    };
+    Ok((start, end))
+}
+
+/// The bounds of the index entries whose value of `K`'s field starts with `prefix`'s value.
+pub(crate) fn secondary_prefix_bounds<D, M, K>(prefix: K) -> OwnedKeyBounds
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+    K: KeyPrefix + Into<M::SecondaryKeys>,
+{
+    let mut encoded = Vec::new();
+    K::encode_prefix(prefix.as_prefix(), &mut encoded);
+    let mut bytes = vec![prefix.into().index_tag()];
+    bytes.extend_from_slice(&encoded);
+    prefix_bounds(&bytes)
+}
+
+/// Reads the value stored under a primary key for a [`SecondaryIter`]: a snapshot table, or in
+/// a read-write transaction a handle that opens the table for each read.
+pub(crate) trait PrimaryLookup {
+    /// Calls `read` with the value stored under `key`, if any.
+    fn lookup<R>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> R) -> Result<Option<R>>;
+}
+
+impl<T: RawTable> PrimaryLookup for T {
+    fn lookup<R>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+        Ok(self.get(key)?.map(|bytes| read(&bytes)))
+    }
+}
+
+/// Models in secondary-key order, each with the secondary key that selected it: the iterator
+/// of secondary-key ranges and prefixes. It reads index entries lazily and looks up each
+/// entry's model as it goes; entries of one value come in primary-key order.
+pub struct SecondaryIter<D, M, S, L> {
+    entries: S,
+    models: L,
+    _model: PhantomData<fn() -> (D, M)>,
+}
+
+impl<D, M, S, L> SecondaryIter<D, M, S, L> {
+    pub(crate) fn new(entries: S, models: L) -> Self {
+        SecondaryIter {
+            entries,
+            models,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<D, M, S, L, K> Iterator for SecondaryIter<D, M, S, L>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+    S: Iterator<Item = Result<(K, K)>>,
+    K: Deref<Target = [u8]>,
+    L: PrimaryLookup,
+{
+    type Item = Result<(M::SecondaryKeys, M)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.entries.next()?;
+        Some(item.and_then(|(entry, _)| {
+            let (secondary, primary) = split_index_entry::<D, M>(&entry)?;
+            match self.models.lookup(primary, decode_model::<D, M>)? {
+                Some(model) => Ok((secondary, model?)),
+                None => Err(dangling_entry::<D, M>(&entry)),
+            }
+        }))
+    }
+}
+
+impl<D, M, S, L> std::fmt::Debug for SecondaryIter<D, M, S, L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondaryIter").finish_non_exhaustive()
+    }
 }
 
 /// Decodes `(key, value)` byte pairs of a primary table into `(primary key, model)`.

@@ -56,10 +56,12 @@ fn key_newtypes(model: &Model) -> TokenStream {
     tokens
 }
 
-/// A key newtype with `KeyCodec` and conversions from and to its field type.
+/// A key newtype with `KeyCodec`, `KeyNewtype` and conversions from and to its field type.
 ///
 /// This impl is the only generated code that needs the field type to be `KeyCodec`, and its
 /// calls are spanned at that type: a type without `KeyCodec` gives one error, at the field.
+/// `KeyNewtype` asks nothing of the field type; through it the store's blanket impls give the
+/// newtype what its field type has (`KeyPrefix` for a `String` field).
 fn key_newtype(model: &Model, name: &Ident, field: &KeyField, doc: &str) -> TokenStream {
     let p = private();
     let vis = &model.vis;
@@ -84,6 +86,14 @@ fn key_newtype(model: &Model, name: &Ident, field: &KeyField, doc: &str) -> Toke
                 input: &mut &[u8],
             ) -> #p::std::result::Result<Self, #p::KeyDecodeError> {
                 #p::std::result::Result::Ok(Self(#decode(input)?))
+            }
+        }
+
+        #[automatically_derived]
+        impl #p::KeyNewtype for #name {
+            type Inner = #ty;
+            fn inner(&self) -> &#ty {
+                &self.0
             }
         }
 

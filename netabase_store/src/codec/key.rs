@@ -164,13 +164,18 @@ impl KeyCodec for () {
 /// self-delimiting for byte strings of any length.
 fn encode_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     out.reserve(bytes.len() + 2);
+    escape_bytes(bytes, out);
+    out.extend_from_slice(&[0, 0]);
+}
+
+/// The escaping half of [`encode_bytes`]: every `0x00` becomes `0x00 0xFF`.
+fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     for chunk in bytes.split_inclusive(|b| *b == 0) {
         out.extend_from_slice(chunk);
         if chunk.last() == Some(&0) {
             out.push(0xFF);
         }
     }
-    out.extend_from_slice(&[0, 0]);
 }
 
 fn decode_bytes(input: &mut &[u8]) -> Result<Vec<u8>, KeyDecodeError> {
@@ -212,6 +217,75 @@ impl KeyCodec for String {
     fn decode_key(input: &mut &[u8]) -> Result<Self, KeyDecodeError> {
         String::from_utf8(decode_bytes(input)?)
             .map_err(|_| KeyDecodeError::Invalid("string key is not UTF-8"))
+    }
+}
+
+/// A key type whose values can be matched by prefix: strings and byte strings, and the key
+/// newtypes generated for them.
+///
+/// The encoding of a prefix is the escaped bytes of the prefix *without* the `0x00 0x00`
+/// terminator. Because `0x00` is always escaped as `0x00 0xFF`, that is a byte prefix of the
+/// encoding of every key that starts with the prefix, and of no other key's encoding, so a
+/// prefix query is one scan of the keys starting with those bytes.
+pub trait KeyPrefix: KeyCodec {
+    /// What a prefix of a key is: `str` for strings, `[u8]` for byte strings.
+    type Prefix: ?Sized;
+
+    /// Appends the encoding of `prefix` (without terminator) to `out`.
+    fn encode_prefix(prefix: &Self::Prefix, out: &mut Vec<u8>);
+
+    /// The key's whole value, as a prefix.
+    fn as_prefix(&self) -> &Self::Prefix;
+}
+
+impl KeyPrefix for String {
+    type Prefix = str;
+
+    fn encode_prefix(prefix: &str, out: &mut Vec<u8>) {
+        escape_bytes(prefix.as_bytes(), out);
+    }
+
+    fn as_prefix(&self) -> &str {
+        self
+    }
+}
+
+impl KeyPrefix for Vec<u8> {
+    type Prefix = [u8];
+
+    fn encode_prefix(prefix: &[u8], out: &mut Vec<u8>) {
+        escape_bytes(prefix, out);
+    }
+
+    fn as_prefix(&self) -> &[u8] {
+        self
+    }
+}
+
+/// A single-field key newtype (`UserPrimaryKey(u64)`), implemented by the key types that
+/// `#[derive(NetabaseModel)]` generates. Through it, the newtypes get the capabilities of their
+/// field type, such as [`KeyPrefix`] for a `String` field.
+pub trait KeyNewtype {
+    /// The field type.
+    type Inner;
+
+    /// The field.
+    fn inner(&self) -> &Self::Inner;
+}
+
+impl<K> KeyPrefix for K
+where
+    K: KeyNewtype + KeyCodec,
+    K::Inner: KeyPrefix,
+{
+    type Prefix = <K::Inner as KeyPrefix>::Prefix;
+
+    fn encode_prefix(prefix: &Self::Prefix, out: &mut Vec<u8>) {
+        <K::Inner as KeyPrefix>::encode_prefix(prefix, out);
+    }
+
+    fn as_prefix(&self) -> &Self::Prefix {
+        self.inner().as_prefix()
     }
 }
 
@@ -344,6 +418,28 @@ mod tests {
         assert!(decode_key::<u32>(&[1, 2]).is_err());
         assert!(decode_key::<u8>(&[1, 2]).is_err());
         assert!(decode_key::<String>(&[0xC3, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn encoded_prefix_starts_exactly_the_keys_with_that_prefix() {
+        let words = ["", "a", "a\0", "a\0b", "ab", "b", "\0", "\0\0", "a\u{FF}"];
+        for prefix in words {
+            let mut encoded = Vec::new();
+            String::encode_prefix(prefix, &mut encoded);
+            for word in words {
+                let key = encode_key(&word.to_string());
+                assert_eq!(
+                    key.starts_with(&encoded),
+                    word.starts_with(prefix),
+                    "{word:?} and prefix {prefix:?}"
+                );
+            }
+        }
+        let mut bytes = Vec::new();
+        Vec::<u8>::encode_prefix(&[1, 0], &mut bytes);
+        assert_eq!(bytes, [1, 0, 0xFF]);
+        assert!(encode_key(&vec![1u8, 0, 2]).starts_with(&bytes));
+        assert!(!encode_key(&vec![1u8]).starts_with(&bytes));
     }
 
     #[test]

@@ -26,11 +26,14 @@
 //! | tuples, `()` | the elements' encodings, concatenated |
 //!
 //! `usize` and `isize` are encoded as 64-bit values so a database moves between platforms.
+//!
+//! A *prefix* of a string or byte string ([`KeyPrefix`]) encodes as its escaped bytes without
+//! the terminator: a byte prefix of the encoding of exactly the keys that start with it.
 
 mod key;
 
 pub(crate) use key::{HexBytes, prefix_successor};
-pub use key::{KeyCodec, KeyDecodeError, decode_key, encode_key};
+pub use key::{KeyCodec, KeyDecodeError, KeyNewtype, KeyPrefix, decode_key, encode_key};
 
 use bincode::config::{Configuration, standard};
 

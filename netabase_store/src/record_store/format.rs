@@ -79,6 +79,14 @@ pub enum RecordError {
         /// The model in the value.
         model: &'static str,
     },
+    /// The model takes a unique secondary-key value that another stored model holds.
+    #[error("unique secondary key `{field}` of tree `{tree}` is taken by another model")]
+    UniqueConflict {
+        /// The model's tree.
+        tree: &'static str,
+        /// The unique field.
+        field: &'static str,
+    },
 }
 
 /// The DHT record key of the model of type `M` with primary key `key`. This is the only way

@@ -29,8 +29,9 @@
 //!
 //! # Errors and rejections
 //! `put` accepts a record only if its value is at most `max_value_bytes`, its key is a key of
-//! this definition, its value is an envelope of the same model, the model bytes decode, and the
-//! key is that model's key. Otherwise the store is unchanged, the reason is logged (`warn`), sent
+//! this definition, its value is an envelope of the same model, the model bytes decode, the
+//! key is that model's key, and the model does not take a unique secondary-key value another
+//! model holds. Otherwise the store is unchanged, the reason is logged (`warn`), sent
 //! to every [`NetabaseRecordStore::rejections`] receiver, and kad gets an error.
 //!
 //! kad's error type has three variants and none means "invalid" or "I/O failure", so:
@@ -69,7 +70,7 @@ use crate::store::NetabaseStore;
 use crate::subscription::EventLog;
 use crate::traits::definition::{ModelTypeVisitor, ModelVisitor, NetabaseDefinitionTrait};
 use crate::traits::model::NetabaseModelTrait;
-use crate::typed::{EncodedModel, ModelTables};
+use crate::typed::{EncodedModel, ModelTables, WriteOp};
 use format::{DecodeStored, definition_prefix, envelope, parse_key, validate};
 
 const RECORDS: &str = "__netabase/kad/records";
@@ -166,6 +167,7 @@ where
 /// What a write to the DHT tables failed on.
 enum WriteFailure {
     Limit(Error),
+    Rejected(RecordError),
     Engine(NetabaseError),
 }
 
@@ -251,10 +253,20 @@ where
             if is_new && count >= self.config.max_records as u64 {
                 return Err(WriteFailure::Limit(Error::MaxRecords));
             }
-            model.accept(PutModel {
+            let written = model.accept(PutModel {
                 txn: &txn,
                 log: &mut log,
-            })?;
+            });
+            match written {
+                Ok(()) => {}
+                Err(NetabaseError::UniqueViolation { tree, field, .. }) => {
+                    return Err(WriteFailure::Rejected(RecordError::UniqueConflict {
+                        tree,
+                        field,
+                    }));
+                }
+                Err(err) => return Err(err.into()),
+            }
             let meta = RecordMeta {
                 publisher: record.publisher.map(|peer| peer.to_bytes()),
                 expires_ms: record.expires.map(to_wall_clock),
@@ -430,8 +442,8 @@ impl<D: NetabaseDefinitionTrait, W: WriteTxn> ModelVisitor<D> for PutModel<'_, W
     type Output = Result<()>;
 
     fn visit<M: NetabaseModelTrait<D>>(self, model: M) -> Result<()> {
-        let encoded = EncodedModel::new::<D, M>(&model)?;
-        ModelTables::<D, M, _>::open_write(self.txn)?.put(&encoded, self.log)
+        let ops = [WriteOp::Put(EncodedModel::new::<D, M>(&model)?)];
+        ModelTables::<D, M, _>::open_write(self.txn)?.check_and_apply(&ops, self.log)
     }
 }
 
@@ -721,6 +733,10 @@ where
         };
         match self.write_record(&record, model) {
             Ok(()) => Ok(()),
+            Err(WriteFailure::Rejected(reason)) => {
+                self.reject(&record, reason);
+                Err(Error::ValueTooLarge)
+            }
             Err(WriteFailure::Limit(err)) => {
                 tracing::debug!(key = %HexBytes(record.key.as_ref()), "record refused: the store holds max_records records");
                 Err(err)
@@ -757,6 +773,10 @@ where
         match self.write_provider(&record) {
             Ok(()) => Ok(()),
             Err(WriteFailure::Limit(err)) => Err(err),
+            Err(WriteFailure::Rejected(reason)) => {
+                tracing::warn!(%reason, "provider record refused");
+                Err(Error::MaxProvidedKeys)
+            }
             Err(WriteFailure::Engine(err)) => {
                 engine_failure("add_provider", &err, &Error::MaxProvidedKeys);
                 Err(Error::MaxProvidedKeys)

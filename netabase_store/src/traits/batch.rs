@@ -36,6 +36,8 @@ pub trait BatchBuilder<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>> {
     /// Writes every queued operation, in order, atomically.
     ///
     /// # Errors
-    /// When the engine fails or a stored value does not decode; then nothing was written.
+    /// When two models would share the value of a unique secondary key (checked in the order
+    /// of the operations), the engine fails or a stored value does not decode; then nothing
+    /// was written.
     fn commit(self) -> Result<()>;
 }

@@ -17,7 +17,8 @@ pub trait NetabaseTreeSync<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>
     /// Inserts `model`, replacing the model with the same primary key.
     ///
     /// # Errors
-    /// When the model cannot be encoded or the engine fails; then nothing was written.
+    /// When the model cannot be encoded, another model has the same value of one of its
+    /// unique secondary keys, or the engine fails; then nothing was written.
     fn put(&self, model: M) -> Result<()>;
 
     /// The model with primary key `key`.
@@ -59,10 +60,11 @@ pub trait NetabaseTreeSync<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>
     /// When the engine fails; then nothing was removed.
     fn clear(&self) -> Result<()>;
 
-    /// Inserts every model in one transaction.
+    /// Inserts every model, in order, in one transaction.
     ///
     /// # Errors
-    /// When one model cannot be encoded or the engine fails; then nothing was written.
+    /// When one model cannot be encoded, two models would share the value of a unique
+    /// secondary key, or the engine fails; then nothing was written.
     fn put_many(&self, models: impl IntoIterator<Item = M>) -> Result<()>;
 
     /// Looks up every key in one read transaction; the result has one entry per key.

@@ -313,7 +313,7 @@ pub fn models_are_kept_apart<K: Backing>() {
         (1, 0, 1)
     );
     assert_eq!(users.get(UserPrimaryKey(1)).unwrap(), Some(user(1, 0)));
-    assert_eq!(store.tree_names().len(), 4);
+    assert_eq!(store.tree_names().len(), 7);
 }
 
 pub fn string_primary_keys<K: Backing>() {

@@ -6,6 +6,7 @@ mod crash;
 mod faulty;
 mod key_order;
 mod macros;
+mod ranges;
 #[cfg(feature = "libp2p")]
 mod record_store;
 #[cfg(feature = "libp2p")]
@@ -15,3 +16,4 @@ mod seeds;
 mod state_machine;
 mod subscriptions;
 mod ui;
+mod unique;

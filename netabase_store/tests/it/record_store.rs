@@ -448,6 +448,36 @@ where
     assert!(store.get(&record_of(7).key).is_some());
 }
 
+/// A DHT record whose model would take another model's unique value is rejected, and the
+/// store keeps the first model.
+pub fn unique_conflicts_are_rejected<K: Backing>()
+where
+    K::B: Clone,
+{
+    let (_dir, _, mut store) = fresh::<K>(RecordStoreConfig::default());
+    let account = |id, handle: &str| Account {
+        id,
+        handle: handle.into(),
+        number: id as u32,
+        team: 1,
+    };
+    store
+        .put(model_record::<TestDefinition, Account>(&account(1, "ann")).unwrap())
+        .unwrap();
+    let mut rejections = store.rejections();
+    let clash = model_record::<TestDefinition, Account>(&account(2, "ann")).unwrap();
+    assert!(store.put(clash.clone()).is_err());
+    assert!(matches!(
+        rejections.try_recv().unwrap().reason,
+        RecordError::UniqueConflict {
+            field: "handle",
+            ..
+        }
+    ));
+    assert!(store.get(&clash.key).is_none());
+    assert_eq!(store.store().open_tree::<Account>().len().unwrap(), 1);
+}
+
 /// Bytes written by another version or program never make `get` panic: it returns `None`.
 pub fn foreign_bytes_in_the_database_give_none<K: Backing>()
 where
@@ -511,7 +541,7 @@ macro_rules! record_store_suite {
                 update_provider_and_provided, max_providers_per_key, max_provided_keys, max_records,
                 max_value_bytes, records_are_dht_records_only, expired_records_are_not_returned,
                 invalid_records_are_rejected, foreign_bytes_in_the_database_give_none,
-                dht_puts_reach_subscribers, key_function_is_the_only_key,
+                dht_puts_reach_subscribers, key_function_is_the_only_key, unique_conflicts_are_rejected,
             );
         }
     )+};

@@ -41,6 +41,41 @@ pub mod test_schema {
         pub category: String,
     }
 
+    /// Tuple primary key; i64 (negative values sort first) and byte-string secondary keys.
+    #[derive(NetabaseModel, Clone, Debug, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+    #[netabase(TestDefinition)]
+    pub struct Cell {
+        #[primary_key]
+        pub pos: (i32, String),
+        #[secondary_key]
+        pub level: i64,
+        #[secondary_key]
+        pub label: Vec<u8>,
+    }
+
+    /// Byte-string primary key.
+    #[derive(NetabaseModel, Clone, Debug, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+    #[netabase(TestDefinition)]
+    pub struct Chunk {
+        #[primary_key]
+        pub digest: Vec<u8>,
+        pub size: u32,
+    }
+
+    /// Two unique secondary keys (`handle`, `number`) and a shared one (`team`).
+    #[derive(NetabaseModel, Clone, Debug, PartialEq, Eq, bincode::Encode, bincode::Decode)]
+    #[netabase(TestDefinition)]
+    pub struct Account {
+        #[primary_key]
+        pub id: u64,
+        #[secondary_key(unique)]
+        pub handle: String,
+        #[secondary_key(unique)]
+        pub number: u32,
+        #[secondary_key]
+        pub team: u32,
+    }
+
     /// A model whose encoding fails on demand, to test failures part way through a write.
     #[derive(NetabaseModel, Clone, Debug, PartialEq, Eq, bincode::Encode, bincode::Decode)]
     #[netabase(TestDefinition)]

@@ -134,7 +134,8 @@ fn run<K: Backing>(steps: Vec<Step>) {
     }
 }
 
-fn config(default_cases: u32) -> ProptestConfig {
+/// `PROPTEST_CASES` cases, or `default_cases`; shared by the property tests of this binary.
+pub fn config(default_cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
