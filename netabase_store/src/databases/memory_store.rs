@@ -144,23 +144,32 @@ impl ReadTxn for MemoryRead {
 /// A table snapshot of [`MemoryStore`].
 pub struct MemoryTable(Table);
 
+/// A range of a [`MemoryTable`] snapshot, borrowing it.
+pub struct MemoryRange<'a>(
+    Option<imbl::ordmap::RangedIter<'a, Bytes, Bytes, imbl::shared_ptr::DefaultSharedPtr>>,
+);
+
+impl<'a> Iterator for MemoryRange<'a> {
+    type Item = Result<(&'a [u8], &'a [u8])>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.as_mut()?.next().map(|(k, v)| Ok((&**k, &**v)))
+    }
+}
+
 impl RawTable for MemoryTable {
     type Bytes<'a> = &'a [u8];
-    type Range<'a> = Box<dyn Iterator<Item = Result<(&'a [u8], &'a [u8])>> + 'a>;
+    type Range<'a> = MemoryRange<'a>;
 
     fn get(&self, key: &[u8]) -> Result<Option<&[u8]>> {
         Ok(self.0.get(key).map(|value| &**value))
     }
 
-    fn range(&self, bounds: KeyBounds<'_>) -> Result<Self::Range<'_>> {
+    fn range(&self, bounds: KeyBounds<'_>) -> Result<MemoryRange<'_>> {
         if is_empty_range(bounds) {
-            return Ok(Box::new(std::iter::empty()));
+            return Ok(MemoryRange(None));
         }
-        Ok(Box::new(
-            self.0
-                .range::<_, [u8]>(bounds)
-                .map(|(k, v)| Ok((&**k, &**v))),
-        ))
+        Ok(MemoryRange(Some(self.0.range::<_, [u8]>(bounds))))
     }
 
     fn len(&self) -> Result<u64> {

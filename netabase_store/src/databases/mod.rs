@@ -1,6 +1,7 @@
 //! The storage backends. Each implements the byte-level [`Backend`](crate::engine::Backend)
 //! contract; the typed API on top is shared.
 
+pub mod any_store;
 pub mod memory_store;
 #[cfg(feature = "redb")]
 pub mod redb_store;

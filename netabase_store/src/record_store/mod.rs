@@ -32,7 +32,7 @@
 //! this definition, its value is an envelope of the same model, the model bytes decode, the
 //! key is that model's key, and the model does not take a unique secondary-key value another
 //! model holds. Otherwise the store is unchanged, the reason is logged (`warn`), sent
-//! to every [`NetabaseRecordStore::rejections`] receiver, and kad gets an error.
+//! to every [`NetabaseRecordStore::events`] receiver, and kad gets an error.
 //!
 //! kad's error type has three variants and none means "invalid" or "I/O failure", so:
 //! * a too-large value → [`Error::ValueTooLarge`]; an invalid record → `ValueTooLarge` as well
@@ -104,6 +104,22 @@ impl Default for RecordStoreConfig {
     }
 }
 
+/// What a `put` of the record store did, for whoever drives it (the network crate turns these
+/// into node events).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RecordStoreEvent {
+    /// A record was validated and stored (its model written to its tree).
+    Stored {
+        /// The record's key.
+        key: RecordKey,
+        /// Who published it, when kad knows.
+        publisher: Option<PeerId>,
+    },
+    /// A record was refused; the store is unchanged.
+    Rejected(RecordRejection),
+}
+
 /// A record `put` refused, with the reason.
 #[derive(Debug, Clone)]
 pub struct RecordRejection {
@@ -115,15 +131,15 @@ pub struct RecordRejection {
     pub reason: RecordError,
 }
 
-/// How many rejections a slow receiver may fall behind.
-const REJECTION_BUFFER: usize = 256;
+/// How many events a slow receiver may fall behind.
+const EVENT_BUFFER: usize = 1024;
 
 /// The Kademlia record store over a netabase backend. See the [module documentation](self).
 pub struct NetabaseRecordStore<D, B> {
     backend: B,
     local: PeerId,
     config: RecordStoreConfig,
-    rejections: broadcast::Sender<RecordRejection>,
+    events: broadcast::Sender<RecordStoreEvent>,
     _definition: PhantomData<fn() -> D>,
 }
 
@@ -133,7 +149,7 @@ impl<D, B: Clone> Clone for NetabaseRecordStore<D, B> {
             backend: self.backend.clone(),
             local: self.local,
             config: self.config.clone(),
-            rejections: self.rejections.clone(),
+            events: self.events.clone(),
             _definition: PhantomData,
         }
     }
@@ -188,7 +204,7 @@ where
             backend,
             local,
             config,
-            rejections: broadcast::channel(REJECTION_BUFFER).0,
+            events: broadcast::channel(EVENT_BUFFER).0,
             _definition: PhantomData,
         }
     }
@@ -211,10 +227,10 @@ where
         NetabaseStore::from_backend(self.backend.clone())
     }
 
-    /// Receives every record `put` rejects from now on (bounded: a receiver that falls
-    /// 256 rejections behind gets `RecvError::Lagged`).
-    pub fn rejections(&self) -> broadcast::Receiver<RecordRejection> {
-        self.rejections.subscribe()
+    /// Receives what every `put` does from now on: each stored record and each rejection with
+    /// its reason (bounded: a receiver that falls 1,024 events behind gets `RecvError::Lagged`).
+    pub fn events(&self) -> broadcast::Receiver<RecordStoreEvent> {
+        self.events.subscribe()
     }
 
     fn reject(&self, record: &Record, reason: RecordError) {
@@ -225,11 +241,13 @@ where
             "rejected a DHT record"
         );
         // An error only means nobody is listening.
-        let _ = self.rejections.send(RecordRejection {
-            key: record.key.clone(),
-            publisher: record.publisher,
-            reason,
-        });
+        let _ = self
+            .events
+            .send(RecordStoreEvent::Rejected(RecordRejection {
+                key: record.key.clone(),
+                publisher: record.publisher,
+                reason,
+            }));
     }
 
     fn counter_key(name: &str) -> Vec<u8> {
@@ -732,7 +750,13 @@ where
             }
         };
         match self.write_record(&record, model) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                let _ = self.events.send(RecordStoreEvent::Stored {
+                    key: record.key,
+                    publisher: record.publisher,
+                });
+                Ok(())
+            }
             Err(WriteFailure::Rejected(reason)) => {
                 self.reject(&record, reason);
                 Err(Error::ValueTooLarge)

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use netabase_store::NetabaseStore;
 use netabase_store::config::FileConfig;
+use netabase_store::databases::any_store::AnyStore;
 use netabase_store::databases::memory_store::MemoryStore;
 use netabase_store::databases::redb_store::RedbStore;
 use netabase_store::databases::sled_store::SledStore;
@@ -67,6 +68,24 @@ impl Backing for Redb {
         NetabaseStore::with_config(config).expect("open redb")
     }
 }
+
+/// A backing wrapped in the run-time-chosen [`AnyStore`].
+pub struct Any<K>(std::marker::PhantomData<K>);
+impl<K: Backing> Backing for Any<K>
+where
+    K::B: Into<AnyStore<TestDefinition>>,
+{
+    type B = AnyStore<TestDefinition>;
+    const PERSISTENT: bool = K::PERSISTENT;
+    const SNAPSHOT_READS: bool = K::SNAPSHOT_READS;
+    fn open(dir: &Path) -> Store<Self::B> {
+        NetabaseStore::from_backend(K::open(dir).into_backend().into())
+    }
+}
+
+pub type AnyMemory = Any<Memory>;
+pub type AnySled = Any<Sled>;
+pub type AnyRedb = Any<Redb>;
 
 /// A fresh store of backing `K` in its own temporary directory.
 pub fn fresh<K: Backing>() -> (tempfile::TempDir, Store<K::B>) {
@@ -749,4 +768,11 @@ macro_rules! conformance_suite {
     )+};
 }
 
-conformance_suite!(memory: Memory, sled: Sled, redb: Redb);
+conformance_suite!(
+    memory: Memory,
+    sled: Sled,
+    redb: Redb,
+    any_memory: AnyMemory,
+    any_sled: AnySled,
+    any_redb: AnyRedb,
+);

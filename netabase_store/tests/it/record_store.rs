@@ -12,8 +12,8 @@ use libp2p::{Multiaddr, PeerId};
 use netabase_store::NetabaseStore;
 use netabase_store::engine::{Backend, RawTableMut, WriteTxn};
 use netabase_store::record_store::{
-    ENVELOPE_VERSION, NetabaseRecordStore, RecordError, RecordStoreConfig, decode_record,
-    keys_record_key, model_record, model_record_key, record_key,
+    ENVELOPE_VERSION, NetabaseRecordStore, RecordError, RecordRejection, RecordStoreConfig,
+    RecordStoreEvent, decode_record, keys_record_key, model_record, model_record_key, record_key,
 };
 
 use crate::conformance::{Backing, Redb, Sled};
@@ -46,6 +46,19 @@ fn record_keys<B: Backend>(store: &NetabaseRecordStore<TestDefinition, B>) -> BT
     store.records().map(|r| r.key.to_vec()).collect()
 }
 
+/// The next rejection among the store's events (stored events are skipped).
+fn next_rejection(
+    events: &mut tokio::sync::broadcast::Receiver<RecordStoreEvent>,
+) -> RecordRejection {
+    loop {
+        match events.try_recv().expect("an event") {
+            RecordStoreEvent::Rejected(rejection) => return rejection,
+            RecordStoreEvent::Stored { .. } => {}
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+}
+
 fn addr(port: u16) -> Multiaddr {
     format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()
 }
@@ -64,10 +77,17 @@ where
     K::B: Clone,
 {
     let (_dir, _, mut store) = fresh::<K>(RecordStoreConfig::default());
+    let mut events = store.events();
     let mut record = record_of(1);
     record.publisher = Some(PeerId::random());
     record.expires = Some(Instant::now() + Duration::from_secs(3600));
     store.put(record.clone()).unwrap();
+    match events.try_recv().unwrap() {
+        RecordStoreEvent::Stored { key, publisher } => {
+            assert_eq!((key, publisher), (record.key.clone(), record.publisher))
+        }
+        other => panic!("expected a stored event, got {other:?}"),
+    }
     let got = store.get(&record.key).unwrap().into_owned();
     assert_eq!(
         (&got.key, &got.value, got.publisher),
@@ -276,13 +296,13 @@ where
         ..RecordStoreConfig::default()
     };
     let (_dir, _, mut store) = fresh::<K>(config);
-    let mut rejections = store.rejections();
+    let mut events = store.events();
     let mut big = user(1, 0);
     big.name = "x".repeat(100);
     let record = model_record::<TestDefinition, User>(&big).unwrap();
     assert!(matches!(store.put(record), Err(Error::ValueTooLarge)));
     assert!(matches!(
-        rejections.try_recv().unwrap().reason,
+        next_rejection(&mut events).reason,
         RecordError::TooLarge { limit: 64, .. }
     ));
     store.put(record_of(1)).unwrap();
@@ -346,12 +366,12 @@ fn assert_rejected<B: Backend + Clone>(
     record: Record,
     expected: fn(&RecordError) -> bool,
 ) {
-    let mut rejections = store.rejections();
+    let mut events = store.events();
     assert!(
         matches!(store.put(record.clone()), Err(Error::ValueTooLarge)),
         "an invalid record is refused"
     );
-    let rejection = rejections.try_recv().expect("the rejection is observable");
+    let rejection = next_rejection(&mut events);
     assert!(
         expected(&rejection.reason),
         "unexpected reason {:?}",
@@ -464,11 +484,11 @@ where
     store
         .put(model_record::<TestDefinition, Account>(&account(1, "ann")).unwrap())
         .unwrap();
-    let mut rejections = store.rejections();
+    let mut events = store.events();
     let clash = model_record::<TestDefinition, Account>(&account(2, "ann")).unwrap();
     assert!(store.put(clash.clone()).is_err());
     assert!(matches!(
-        rejections.try_recv().unwrap().reason,
+        next_rejection(&mut events).reason,
         RecordError::UniqueConflict {
             field: "handle",
             ..
