@@ -4,6 +4,8 @@
 pub mod memory_store;
 #[cfg(feature = "redb")]
 pub mod redb_store;
+#[cfg(feature = "redb-zerocopy")]
+pub mod redb_zerocopy;
 #[cfg(feature = "sled")]
 pub mod sled_store;
 

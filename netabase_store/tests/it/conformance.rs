@@ -68,6 +68,24 @@ impl Backing for Redb {
     }
 }
 
+/// The redb engine behind the explicit-transaction front (`RedbStoreZeroCopy`), through
+/// `NetabaseStore`: the same suite, unchanged.
+#[cfg(feature = "redb-zerocopy")]
+pub struct ZeroCopy;
+#[cfg(feature = "redb-zerocopy")]
+impl Backing for ZeroCopy {
+    type B = netabase_store::databases::redb_zerocopy::RedbStoreZeroCopy<TestDefinition>;
+    const PERSISTENT: bool = true;
+    const SNAPSHOT_READS: bool = true;
+    fn open(dir: &Path) -> Store<Self::B> {
+        let config = FileConfig::builder()
+            .path(dir.join("db.redb"))
+            .use_fsync(false)
+            .build();
+        NetabaseStore::with_config(config).expect("open redb zero-copy")
+    }
+}
+
 /// A fresh store of backing `K` in its own temporary directory.
 pub fn fresh<K: Backing>() -> (tempfile::TempDir, Store<K::B>) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -750,3 +768,5 @@ macro_rules! conformance_suite {
 }
 
 conformance_suite!(memory: Memory, sled: Sled, redb: Redb);
+#[cfg(feature = "redb-zerocopy")]
+conformance_suite!(zerocopy: ZeroCopy);

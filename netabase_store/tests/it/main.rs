@@ -10,3 +10,5 @@ mod schema;
 mod seeds;
 mod state_machine;
 mod ui;
+#[cfg(feature = "redb-zerocopy")]
+mod zerocopy;
