@@ -3,6 +3,7 @@
 mod config;
 mod conformance;
 mod crash;
+mod digest;
 mod faulty;
 mod key_order;
 mod macros;

@@ -134,7 +134,8 @@ fn run<K: Backing>(steps: Vec<Step>) {
     }
 }
 
-fn config(default_cases: u32) -> ProptestConfig {
+/// Proptest configuration: `PROPTEST_CASES`, or `default_cases`.
+pub fn config(default_cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
