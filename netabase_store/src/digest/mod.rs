@@ -75,8 +75,9 @@
 //! far more entries than the other in a range). So a comparison exchanges
 //! `O(d · b · log_b n)` fingerprints and `O(d · t)` entry hashes instead of `n` entries
 //! ([`CompareStats`] counts them; for `n = 10,000` and `d = 3` with the defaults, 57
-//! fingerprint queries to each side, 3 cuts deep, and 57 entry hashes from each side). Keys missing on one side are listed, so a range that
-//! one side lacks entirely costs one entry list as long as that range.
+//! fingerprint queries to each side, 3 cuts deep, and 57 entry hashes from each side). Keys
+//! missing on one side are listed, so a range that one side lacks entirely costs one entry
+//! list as long as that range.
 //!
 //! Nothing is maintained on the write path. A local side computes fingerprints by reading its
 //! range, so one comparison reads each local entry about twice on the top levels plus the
