@@ -145,6 +145,18 @@ pub enum NetabaseError {
     #[error("a write in this transaction failed; it can only be rolled back")]
     TransactionPoisoned,
 
+    /// One side of a tree comparison ([`crate::digest`]) gave answers that contradict each
+    /// other or the query (split points outside the range, entries that do not match the
+    /// side's fingerprint, an undecodable key, ...). A local side on a backend without
+    /// snapshots (sled) can do this when it is written to during the comparison.
+    #[error("the {side} side of a tree comparison answered inconsistently: {reason}")]
+    InvalidSummary {
+        /// `"local"` or `"remote"`.
+        side: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+
     /// The transaction (or a tree in it) could not be opened; every operation on it reports
     /// this.
     #[error("the transaction could not be started: {0}")]

@@ -8,6 +8,7 @@ extern crate self as netabase_store;
 pub mod codec;
 pub mod config;
 pub mod databases;
+pub mod digest;
 pub mod engine;
 pub mod error;
 #[cfg(feature = "libp2p")]

@@ -8,6 +8,10 @@ use crate::config::FileConfig;
 use crate::databases::memory_store::MemoryStore;
 #[cfg(feature = "redb")]
 use crate::databases::redb_store::RedbStore;
+#[cfg(feature = "redb-zerocopy")]
+use crate::databases::redb_zerocopy::{
+    RedbReadTransactionZC, RedbStoreZeroCopy, RedbWriteTransactionZC,
+};
 #[cfg(feature = "sled")]
 use crate::databases::sled_store::SledStore;
 use crate::engine::Backend;
@@ -211,6 +215,66 @@ impl<D: NetabaseDefinitionTrait> NetabaseStore<D, RedbStore<D>> {
     /// When there is no file or redb cannot open it.
     pub fn open_redb(path: impl AsRef<Path>) -> Result<Self> {
         RedbStore::open(path).map(Self::from_backend)
+    }
+}
+
+#[cfg(feature = "redb-zerocopy")]
+impl<D: NetabaseDefinitionTrait> NetabaseStore<D, RedbStoreZeroCopy<D>> {
+    /// Opens (creating if needed) a redb database file at `path` with the explicit-transaction
+    /// backend. Existing data is kept.
+    ///
+    /// # Errors
+    /// When redb cannot open the file.
+    pub fn redb_zerocopy(path: impl AsRef<Path>) -> Result<Self> {
+        RedbStoreZeroCopy::new(path).map(Self::from_backend)
+    }
+
+    /// Opens an existing redb database file at `path` with the explicit-transaction backend.
+    ///
+    /// # Errors
+    /// When there is no file or redb cannot open it.
+    pub fn open_redb_zerocopy(path: impl AsRef<Path>) -> Result<Self> {
+        RedbStoreZeroCopy::open(path).map(Self::from_backend)
+    }
+
+    /// Begins a typed write transaction ([`RedbStoreZeroCopy::begin_write`]).
+    ///
+    /// # Errors
+    /// When redb cannot start one, or the store is read-only.
+    pub fn begin_write(&self) -> Result<RedbWriteTransactionZC<D>> {
+        self.backend.begin_write()
+    }
+
+    /// Begins a typed read transaction ([`RedbStoreZeroCopy::begin_read`]).
+    ///
+    /// # Errors
+    /// When redb cannot start one.
+    pub fn begin_read(&self) -> Result<RedbReadTransactionZC<D>> {
+        self.backend.begin_read()
+    }
+
+    /// [`RedbStoreZeroCopy::quick_put`].
+    ///
+    /// # Errors
+    /// As there.
+    pub fn quick_put<M: NetabaseModelTrait<D>>(&self, model: M) -> Result<()> {
+        self.backend.quick_put(model)
+    }
+
+    /// [`RedbStoreZeroCopy::quick_get`].
+    ///
+    /// # Errors
+    /// As there.
+    pub fn quick_get<M: NetabaseModelTrait<D>>(&self, key: &M::PrimaryKey) -> Result<Option<M>> {
+        self.backend.quick_get(key)
+    }
+
+    /// [`RedbStoreZeroCopy::quick_remove`].
+    ///
+    /// # Errors
+    /// As there.
+    pub fn quick_remove<M: NetabaseModelTrait<D>>(&self, key: &M::PrimaryKey) -> Result<Option<M>> {
+        self.backend.quick_remove(key)
     }
 }
 

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
 
 use crate::codec::{KeyPrefix, encode_key};
+use crate::digest::{DigestSide, KeyRange, TreeDigest, TreeSnapshot};
 use crate::engine::{Backend, OwnedKeyBounds, ReadTxn, SnapshotTable, WriteTxn, borrow_bounds};
 use crate::error::{NetabaseError, Result};
 use crate::subscription::{EventLog, Subscription, subscribe_tree};
@@ -412,6 +413,25 @@ where
             self.backend.changes(),
             (encode(keys.start_bound()), encode(keys.end_bound())),
         )
+    }
+
+    /// The digest of this tree: the number of models and a hash of all of them in key order,
+    /// equal on two trees exactly when they hold the same models (see [`crate::digest`]).
+    /// Reads the whole tree from one snapshot.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    pub fn digest(&self) -> Result<TreeDigest> {
+        self.snapshot()?.fingerprint(&KeyRange::all())
+    }
+
+    /// This tree, read from one snapshot, as the local side of a comparison
+    /// ([`crate::digest::compare`]).
+    ///
+    /// # Errors
+    /// When the engine cannot begin a read transaction.
+    pub fn snapshot(&self) -> Result<TreeSnapshot<D, M, B>> {
+        TreeSnapshot::open(self.backend)
     }
 
     /// Starts a batch of writes to this tree, committed atomically by [`Batch::commit`].

@@ -163,6 +163,19 @@ where
         self.get_encoded(&encode_key(key))
     }
 
+    /// The stored value bytes of the model with primary key `key`, as the engine hands them
+    /// out (borrowed from the engine where it can).
+    #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
+    pub(crate) fn get_bytes(&self, key: &M::PrimaryKey) -> Result<Option<T::Bytes<'_>>> {
+        self.primary.get(&encode_key(key))
+    }
+
+    /// The table of models.
+    #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
+    pub(crate) fn primary(&self) -> &T {
+        &self.primary
+    }
+
     fn get_encoded(&self, key: &[u8]) -> Result<Option<M>> {
         match self.primary.get(key)? {
             Some(bytes) => decode_model::<D, M>(&bytes).map(Some),

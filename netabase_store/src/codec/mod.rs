@@ -63,6 +63,32 @@ pub fn encode_value<T: bincode::Encode>(value: &T) -> Result<Vec<u8>, CodecError
     bincode::encode_to_vec(value, CONFIG).map_err(CodecError::Encode)
 }
 
+/// Calls `$decode(bytes, config)` with the memory limit that fits the input size.
+macro_rules! with_limit {
+    ($decode:path, $bytes:expr) => {{
+        const MIB: usize = 1 << 20;
+        let bytes = $bytes;
+        match bytes.len() {
+            0..=65_536 => $decode(bytes, CONFIG.with_limit::<{ 32 * MIB }>()),
+            65_537..=MIB => $decode(bytes, CONFIG.with_limit::<{ 256 * MIB }>()),
+            _ => $decode(bytes, CONFIG.with_limit::<{ 1024 * MIB }>()),
+        }
+    }};
+}
+
+/// The decoded value, if it used all `len` input bytes.
+fn whole<T>(
+    decoded: Result<(T, usize), bincode::error::DecodeError>,
+    len: usize,
+) -> Result<T, CodecError> {
+    let (value, read) = decoded.map_err(CodecError::Decode)?;
+    if read == len {
+        Ok(value)
+    } else {
+        Err(CodecError::TrailingBytes(len - read))
+    }
+}
+
 /// Decodes a value that must occupy all of `bytes`.
 ///
 /// Decoding never allocates without bound on hostile input: bincode is given a limit on the
@@ -73,18 +99,24 @@ pub fn encode_value<T: bincode::Encode>(value: &T) -> Result<Vec<u8>, CodecError
 /// # Errors
 /// [`CodecError`] when the bytes are not exactly one valid encoding of `T`.
 pub fn decode_value<T: bincode::Decode<()>>(bytes: &[u8]) -> Result<T, CodecError> {
-    const MIB: usize = 1 << 20;
-    let decoded = match bytes.len() {
-        0..=65_536 => bincode::decode_from_slice(bytes, CONFIG.with_limit::<{ 32 * MIB }>()),
-        65_537..=MIB => bincode::decode_from_slice(bytes, CONFIG.with_limit::<{ 256 * MIB }>()),
-        _ => bincode::decode_from_slice(bytes, CONFIG.with_limit::<{ 1024 * MIB }>()),
-    };
-    let (value, read) = decoded.map_err(CodecError::Decode)?;
-    if read == bytes.len() {
-        Ok(value)
-    } else {
-        Err(CodecError::TrailingBytes(bytes.len() - read))
-    }
+    whole(with_limit!(bincode::decode_from_slice, bytes), bytes.len())
+}
+
+/// Decodes a value that borrows from `bytes` and must occupy all of them.
+///
+/// `T` is any type with bincode's `BorrowDecode` whose encoding is the stored one: its
+/// `&str` and `&[u8]` fields point into `bytes` (no copy); its other fields are decoded as by
+/// [`decode_value`], with the same memory limits.
+///
+/// # Errors
+/// [`CodecError`] when the bytes are not exactly one valid encoding of `T`.
+pub fn decode_value_borrowed<'de, T: bincode::BorrowDecode<'de, ()>>(
+    bytes: &'de [u8],
+) -> Result<T, CodecError> {
+    whole(
+        with_limit!(bincode::borrow_decode_from_slice, bytes),
+        bytes.len(),
+    )
 }
 
 #[cfg(test)]
@@ -105,6 +137,21 @@ mod tests {
             Err(CodecError::TrailingBytes(1))
         ));
         assert!(decode_value::<(u32, String)>(&bytes[..1]).is_err());
+    }
+
+    #[test]
+    fn borrowed_decode_points_into_the_input() {
+        let bytes = encode_value(&(7u32, "hello".to_string(), vec![1u8, 2])).unwrap();
+        let (n, text, raw): (u32, &str, &[u8]) = decode_value_borrowed(&bytes).unwrap();
+        assert_eq!((n, text, raw), (7, "hello", &[1u8, 2][..]));
+        let range = bytes.as_ptr_range();
+        assert!(range.contains(&text.as_ptr()) && range.contains(&raw.as_ptr()));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            decode_value_borrowed::<(u32, &str, &[u8])>(&longer),
+            Err(CodecError::TrailingBytes(1))
+        ));
     }
 
     #[test]

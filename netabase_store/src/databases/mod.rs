@@ -5,6 +5,8 @@ pub mod any_store;
 pub mod memory_store;
 #[cfg(feature = "redb")]
 pub mod redb_store;
+#[cfg(feature = "redb-zerocopy")]
+pub mod redb_zerocopy;
 #[cfg(feature = "sled")]
 pub mod sled_store;
 

@@ -324,6 +324,15 @@ impl WriteTxn for RedbWrite {
     }
 }
 
+impl RedbWrite {
+    /// Discards every write of this transaction, reporting an engine failure (dropping the
+    /// transaction discards too, silently).
+    #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
+    pub(crate) fn abort(self) -> Result<()> {
+        self.0.abort().map_err(redb_err("aborting"))
+    }
+}
+
 /// A table of a [`RedbWrite`] transaction.
 pub struct RedbWriteTable<'t>(redb::Table<'t, Bytes, Bytes>);
 

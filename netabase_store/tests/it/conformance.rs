@@ -87,6 +87,24 @@ pub type AnyMemory = Any<Memory>;
 pub type AnySled = Any<Sled>;
 pub type AnyRedb = Any<Redb>;
 
+/// The redb engine behind the explicit-transaction front (`RedbStoreZeroCopy`), through
+/// `NetabaseStore`: the same suite, unchanged.
+#[cfg(feature = "redb-zerocopy")]
+pub struct ZeroCopy;
+#[cfg(feature = "redb-zerocopy")]
+impl Backing for ZeroCopy {
+    type B = netabase_store::databases::redb_zerocopy::RedbStoreZeroCopy<TestDefinition>;
+    const PERSISTENT: bool = true;
+    const SNAPSHOT_READS: bool = true;
+    fn open(dir: &Path) -> Store<Self::B> {
+        let config = FileConfig::builder()
+            .path(dir.join("db.redb"))
+            .use_fsync(false)
+            .build();
+        NetabaseStore::with_config(config).expect("open redb zero-copy")
+    }
+}
+
 /// A fresh store of backing `K` in its own temporary directory.
 pub fn fresh<K: Backing>() -> (tempfile::TempDir, Store<K::B>) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -776,3 +794,5 @@ conformance_suite!(
     any_sled: AnySled,
     any_redb: AnyRedb,
 );
+#[cfg(feature = "redb-zerocopy")]
+conformance_suite!(zerocopy: ZeroCopy);

@@ -3,6 +3,7 @@
 mod config;
 mod conformance;
 mod crash;
+mod digest;
 mod faulty;
 mod key_order;
 mod macros;
@@ -17,3 +18,5 @@ mod state_machine;
 mod subscriptions;
 mod ui;
 mod unique;
+#[cfg(feature = "redb-zerocopy")]
+mod zerocopy;
