@@ -1,1 +1,4 @@
-//! Integration tests of the netabase node.
+//! Integration tests of the netabase node: one binary, one module per concern.
+
+mod common;
+mod records;
