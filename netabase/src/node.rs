@@ -388,7 +388,8 @@ impl<D: NetabaseDefinitionTrait> Netabase<D> {
         .await
     }
 
-    /// Removes an address of `peer` from the routing table; `true` if it was there.
+    /// Removes an address of `peer` from the routing table; `true` if it was there. Removing a
+    /// peer's last address removes the peer.
     ///
     /// # Errors
     /// When the node is not running.
@@ -469,5 +470,72 @@ impl<D: NetabaseDefinitionTrait> Netabase<D> {
     pub async fn routing_table_peers(&self) -> Result<Vec<PeerId>> {
         self.request(|reply| Command::RoutingTablePeers { reply })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use netabase_store::netabase_definition_module;
+
+    use super::*;
+
+    #[netabase_definition_module(TestDefinition, TestKeys)]
+    mod schema {
+        use netabase_store::{NetabaseModel, netabase};
+
+        #[derive(NetabaseModel, Clone, Debug, bincode::Encode, bincode::Decode)]
+        #[netabase(TestDefinition)]
+        pub(crate) struct Note {
+            #[primary_key]
+            pub(crate) id: u64,
+        }
+    }
+    use schema::*;
+
+    /// A query waiting on a peer that never answers is answered with `Stopped` when the node
+    /// stops, instead of hanging or being dropped silently.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stop_answers_pending_requests() {
+        // Accepts TCP connections and never speaks: dials to it hang in the handshake.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let silent_address: Multiaddr =
+            format!("/ip4/127.0.0.1/tcp/{}", silent.local_addr().unwrap().port())
+                .parse()
+                .unwrap();
+        let holder = std::thread::spawn(move || {
+            silent
+                .incoming()
+                .take(4)
+                .filter_map(|s| s.ok())
+                .collect::<Vec<_>>()
+        });
+
+        let mut node =
+            Netabase::<TestDefinition>::new_with_config(NetabaseConfig::loopback()).unwrap();
+        node.start_swarm().await.unwrap();
+        node.add_address(PeerId::random(), silent_address)
+            .await
+            .unwrap();
+        let key = record_key::<TestDefinition, Note>(&NotePrimaryKey(7));
+        let (reply, answer) = oneshot::channel();
+        let running = node.running.as_ref().unwrap();
+        running
+            .commands
+            .send(Command::GetRecord { key, reply })
+            .await
+            .unwrap();
+        // The query is now waiting on the silent peer.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::timeout(Duration::from_secs(10), node.stop_swarm())
+            .await
+            .unwrap()
+            .unwrap();
+        let answered = tokio::time::timeout(Duration::from_secs(5), answer)
+            .await
+            .unwrap();
+        assert!(matches!(answered, Ok(Err(Error::Stopped))), "{answered:?}");
+        drop(holder);
     }
 }

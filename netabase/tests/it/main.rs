@@ -1,4 +1,5 @@
 //! Integration tests of the netabase node: one binary, one module per concern.
 
 mod common;
+mod lifecycle;
 mod records;
