@@ -104,9 +104,14 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
     }
 
     /// Runs until a `Stop` command, or until every handle is gone.
+    ///
+    /// The branches are polled in order: a record-store notification is handled on its own
+    /// only when the swarm has no event ready, so the kad event that explains it (an inbound
+    /// PUT from a peer) is handled first and attributes it to that peer.
     pub(crate) async fn run(mut self) {
         loop {
             tokio::select! {
+                biased;
                 command = self.commands.recv() => match command {
                     Some(Command::Stop { reply }) => {
                         self.shutdown();
@@ -121,6 +126,14 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
                     }
                 },
                 event = self.swarm.select_next_some() => self.handle_swarm_event(event),
+                event = self.store_events.recv() => match event {
+                    Ok(event) => self.handle_store_event(event, None),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "record store events were dropped before the node read them");
+                    }
+                    // The store handle lives in the swarm, so this cannot close while we run.
+                    Err(broadcast::error::RecvError::Closed) => {}
+                },
             }
         }
     }
@@ -148,49 +161,51 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
     /// Turns what the record store did since the last call into events.
     fn emit_store_events(&mut self, from: Option<PeerId>) {
         loop {
-            let event = match self.store_events.try_recv() {
-                Ok(event) => event,
+            match self.store_events.try_recv() {
+                Ok(event) => self.handle_store_event(event, from),
                 Err(broadcast::error::TryRecvError::Lagged(missed)) => {
                     tracing::warn!(
                         missed,
                         "record store events were dropped before the node read them"
                     );
-                    continue;
                 }
                 Err(_) => return,
-            };
-            match event {
-                RecordStoreEvent::Stored { key, publisher } => {
-                    let stored = self
-                        .swarm
-                        .behaviour_mut()
-                        .kad
-                        .store_mut()
-                        .get(&key)
-                        .map(|r| decode_record::<D>(&r));
-                    match stored {
-                        Some(Ok(model)) => self.publish(NetabaseSwarmEvent::RecordStored {
-                            key,
-                            model,
-                            publisher,
-                            from,
-                        }),
-                        Some(Err(err)) => {
-                            tracing::warn!(error = %err, "a stored record no longer decodes")
-                        }
-                        None => tracing::debug!("a stored record is already gone or expired"),
-                    }
-                }
-                RecordStoreEvent::Rejected(rejection) => {
-                    self.publish(NetabaseSwarmEvent::RecordRejected {
-                        key: rejection.key,
-                        publisher: rejection.publisher,
-                        from,
-                        reason: rejection.reason,
-                    })
-                }
-                other => tracing::debug!(?other, "unhandled record store event"),
             }
+        }
+    }
+
+    fn handle_store_event(&mut self, event: RecordStoreEvent, from: Option<PeerId>) {
+        match event {
+            RecordStoreEvent::Stored { key, publisher } => {
+                let stored = self
+                    .swarm
+                    .behaviour_mut()
+                    .kad
+                    .store_mut()
+                    .get(&key)
+                    .map(|record| decode_record::<D>(&record));
+                match stored {
+                    Some(Ok(model)) => self.publish(NetabaseSwarmEvent::RecordStored {
+                        key,
+                        model,
+                        publisher,
+                        from,
+                    }),
+                    Some(Err(err)) => {
+                        tracing::warn!(error = %err, "a stored record no longer decodes")
+                    }
+                    None => tracing::debug!("a stored record is already gone or expired"),
+                }
+            }
+            RecordStoreEvent::Rejected(rejection) => {
+                self.publish(NetabaseSwarmEvent::RecordRejected {
+                    key: rejection.key,
+                    publisher: rejection.publisher,
+                    from,
+                    reason: rejection.reason,
+                })
+            }
+            other => tracing::debug!(?other, "unhandled record store event"),
         }
     }
 
