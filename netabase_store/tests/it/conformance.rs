@@ -749,10 +749,30 @@ pub fn usable_through_the_tree_trait<K: Backing>() {
     exercise(&store.open_tree::<User>());
 }
 
-macro_rules! conformance_suite {
-    ($($module:ident: $backing:ident),+ $(,)?) => {$(
+/// Instantiates the generic tests `fn name<K: Backing>()` of the calling module once per
+/// backing: `backend_suite!([a, b] memory: Memory, sled: Sled);` makes `mod memory { #[test] fn
+/// a() { super::a::<super::Memory>() } .. }` and the same for `sled`.
+macro_rules! backend_suite {
+    ($tests:tt $($module:ident: $backing:ident),+ $(,)?) => {$(
         mod $module {
-            conformance_suite!(@tests $backing:
+            $crate::conformance::backend_suite!(@tests $backing $tests);
+        }
+    )+};
+    (@tests $backing:ident [$($test:ident),+ $(,)?]) => {$(
+        #[test]
+        fn $test() {
+            super::$test::<super::$backing>();
+        }
+    )+};
+}
+
+pub(crate) use backend_suite;
+
+/// Runs every conformance test on the given backings.
+macro_rules! conformance_suite {
+    ($($backings:tt)*) => {
+        backend_suite!(
+            [
                 crud_roundtrip,
                 overwrite_moves_secondary_index,
                 remove_and_clear_clean_the_index,
@@ -775,15 +795,10 @@ macro_rules! conformance_suite {
                 reopen_keeps_everything,
                 corrupt_bytes_give_typed_errors,
                 usable_through_the_tree_trait,
-            );
-        }
-    )+};
-    (@tests $backing:ident: $($test:ident),+ $(,)?) => {$(
-        #[test]
-        fn $test() {
-            super::$test::<super::$backing>();
-        }
-    )+};
+            ]
+            $($backings)*
+        );
+    };
 }
 
 conformance_suite!(

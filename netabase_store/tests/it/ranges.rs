@@ -768,23 +768,11 @@ pub fn range_iterators_are_lazy<K: Backing>() {
     }
 }
 
-macro_rules! range_suite {
-    ($($module:ident: $backing:ident),+ $(,)?) => {$(
-        mod $module {
-            range_suite!(@tests $backing:
-                inverted_and_empty_ranges_yield_nothing,
-                extreme_bounds_are_inclusive,
-                secondary_range_bounds_must_name_one_field,
-                range_iterators_are_lazy,
-            );
-        }
-    )+};
-    (@tests $backing:ident: $($test:ident),+ $(,)?) => {$(
-        #[test]
-        fn $test() {
-            super::$test::<super::$backing>();
-        }
-    )+};
-}
-
-range_suite!(memory: Memory, sled: Sled, redb: Redb);
+crate::conformance::backend_suite!(
+    [
+        inverted_and_empty_ranges_yield_nothing,
+        extreme_bounds_are_inclusive,
+        secondary_range_bounds_must_name_one_field,
+        range_iterators_are_lazy,
+    ]
+    memory: Memory, sled: Sled, redb: Redb);

@@ -16,7 +16,7 @@ use netabase_store::record_store::{
     RecordStoreEvent, decode_record, keys_record_key, model_record, model_record_key, record_key,
 };
 
-use crate::conformance::{Backing, Redb, Sled};
+use crate::conformance::{Backing, Memory, Redb, Sled};
 use crate::schema::*;
 
 type Handle<K> = NetabaseRecordStore<TestDefinition, <K as Backing>::B>;
@@ -553,27 +553,25 @@ where
     assert_eq!(keys_record_key::<TestDefinition>(&secondary), None);
 }
 
-macro_rules! record_store_suite {
-    ($($module:ident: $backing:ident),+ $(,)?) => {$(
-        mod $module {
-            record_store_suite!(@tests $backing:
-                put_get_remove_record, add_get_remove_provider, provided_is_only_this_nodes_providers,
-                update_provider_and_provided, max_providers_per_key, max_provided_keys, max_records,
-                max_value_bytes, records_are_dht_records_only, expired_records_are_not_returned,
-                invalid_records_are_rejected, foreign_bytes_in_the_database_give_none,
-                dht_puts_reach_subscribers, key_function_is_the_only_key, unique_conflicts_are_rejected,
-            );
-        }
-    )+};
-    (@tests $backing:ident: $($test:ident),+ $(,)?) => {$(
-        #[test]
-        fn $test() {
-            super::$test::<crate::conformance::$backing>();
-        }
-    )+};
-}
-
-record_store_suite!(memory: Memory, sled: Sled, redb: Redb);
+crate::conformance::backend_suite!(
+    [
+        put_get_remove_record,
+        add_get_remove_provider,
+        provided_is_only_this_nodes_providers,
+        update_provider_and_provided,
+        max_providers_per_key,
+        max_provided_keys,
+        max_records,
+        max_value_bytes,
+        records_are_dht_records_only,
+        expired_records_are_not_returned,
+        invalid_records_are_rejected,
+        foreign_bytes_in_the_database_give_none,
+        dht_puts_reach_subscribers,
+        key_function_is_the_only_key,
+        unique_conflicts_are_rejected,
+    ]
+    memory: Memory, sled: Sled, redb: Redb);
 
 /// Records (with publisher and expiry) and providers (with expiry and addresses) survive a close
 /// and reopen.

@@ -224,20 +224,16 @@ pub fn stream_adapter_yields_events<K: Backing>() {
     });
 }
 
-macro_rules! subscription_suite {
-    ($($module:ident: $backing:ident),+ $(,)?) => {$(
-        mod $module {
-            #[test] fn put_overwrite_and_remove_events() { super::put_overwrite_and_remove_events::<super::$backing>() }
-            #[test] fn every_write_path_emits_after_commit() { super::every_write_path_emits_after_commit::<super::$backing>() }
-            #[test] fn rolled_back_work_emits_nothing() { super::rolled_back_work_emits_nothing::<super::$backing>() }
-            #[test] fn store_subscriptions_filter_models_and_key_ranges() { super::store_subscriptions_filter_models_and_key_ranges::<super::$backing>() }
-            #[test] fn events_arrive_in_commit_order() { super::events_arrive_in_commit_order::<super::$backing>() }
-            #[test] fn stream_adapter_yields_events() { super::stream_adapter_yields_events::<super::$backing>() }
-        }
-    )+};
-}
-
-subscription_suite!(memory: Memory, sled: Sled, redb: Redb);
+crate::conformance::backend_suite!(
+    [
+        put_overwrite_and_remove_events,
+        every_write_path_emits_after_commit,
+        rolled_back_work_emits_nothing,
+        store_subscriptions_filter_models_and_key_ranges,
+        events_arrive_in_commit_order,
+        stream_adapter_yields_events,
+    ]
+    memory: Memory, sled: Sled, redb: Redb);
 
 /// A subscriber that never reads is told how many events it missed, and exactly the newest
 /// `CAPACITY` events are still there: the buffer held no more than that.

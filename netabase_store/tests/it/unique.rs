@@ -343,28 +343,16 @@ pub fn get_by_unique_key_finds_at_most_one_model<K: Backing>() {
     );
 }
 
-macro_rules! unique_suite {
-    ($($module:ident: $backing:ident),+ $(,)?) => {$(
-        mod $module {
-            unique_suite!(@tests $backing:
-                put_of_a_taken_value_is_refused_and_changes_nothing,
-                overwriting_a_model_with_its_own_values_succeeds,
-                put_many_refuses_conflicts_within_the_call_and_with_stored_models,
-                batch_respects_the_order_of_its_operations,
-                refused_put_in_a_transaction_does_not_poison_it,
-                get_by_unique_key_finds_at_most_one_model,
-            );
-        }
-    )+};
-    (@tests $backing:ident: $($test:ident),+ $(,)?) => {$(
-        #[test]
-        fn $test() {
-            super::$test::<super::$backing>();
-        }
-    )+};
-}
-
-unique_suite!(memory: Memory, sled: Sled, redb: Redb);
+crate::conformance::backend_suite!(
+    [
+        put_of_a_taken_value_is_refused_and_changes_nothing,
+        overwriting_a_model_with_its_own_values_succeeds,
+        put_many_refuses_conflicts_within_the_call_and_with_stored_models,
+        batch_respects_the_order_of_its_operations,
+        refused_put_in_a_transaction_does_not_poison_it,
+        get_by_unique_key_finds_at_most_one_model,
+    ]
+    memory: Memory, sled: Sled, redb: Redb);
 
 // ---- property test ----
 
