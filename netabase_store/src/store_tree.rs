@@ -368,10 +368,7 @@ where
     /// key (with each other or with a stored model; [`NetabaseError::UniqueViolation`]), or
     /// the engine fails; then nothing was written.
     pub fn put_many(&self, models: impl IntoIterator<Item = M>) -> Result<()> {
-        let ops = models
-            .into_iter()
-            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
-            .collect::<Result<Vec<_>>>()?;
+        let ops = WriteOp::puts::<D, M>(models)?;
         self.write(|tables, log| tables.check_and_apply(&ops, log))
     }
 

@@ -21,7 +21,6 @@
 //! half-applied operation can never be committed. Encoding errors and unique-key violations
 //! are detected before anything is written and do not poison the transaction.
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, RangeBounds};
@@ -37,8 +36,8 @@ use crate::subscription::EventLog;
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::typed::{
-    EncodedModel, ModelIter, ModelTables, PrimaryLookup, SecondaryIter, WriteOp, key_bounds,
-    key_prefix_bounds, secondary_bounds, secondary_prefix_bounds,
+    EncodedModel, ModelIter, ModelTables, PrimaryLookup, SecondaryIter, TxnState, WriteOp,
+    key_bounds, key_prefix_bounds, secondary_bounds, secondary_prefix_bounds,
 };
 
 mod sealed {
@@ -249,8 +248,7 @@ impl<W> fmt::Debug for WriteLookup<'_, W> {
 pub struct TxnGuard<'db, D, B: Backend, Mode: TxnMode> {
     backend: &'db B,
     txn: std::result::Result<Mode::Txn<B>, Arc<NetabaseError>>,
-    poisoned: Cell<bool>,
-    log: RefCell<EventLog>,
+    state: TxnState,
     _definition: PhantomData<fn() -> D>,
 }
 
@@ -267,7 +265,7 @@ impl<D, B: Backend, Mode: TxnMode> fmt::Debug for TxnGuard<'_, D, B, Mode> {
         f.debug_struct("TxnGuard")
             .field("mode", &std::any::type_name::<Mode>())
             .field("started", &self.txn.is_ok())
-            .field("poisoned", &self.poisoned.get())
+            .field("poisoned", &self.state.is_poisoned())
             .finish()
     }
 }
@@ -289,8 +287,7 @@ where
         TxnGuard {
             backend,
             txn: Mode::begin(backend).map_err(Arc::new),
-            poisoned: Cell::new(false),
-            log: RefCell::new(log),
+            state: TxnState::new(log),
             _definition: PhantomData,
         }
     }
@@ -299,8 +296,7 @@ where
     pub fn open_tree<M: NetabaseModelTrait<D>>(&self) -> TreeView<'_, D, M, B, Mode> {
         TreeView {
             txn: self.txn.as_ref(),
-            poisoned: &self.poisoned,
-            log: &self.log,
+            state: &self.state,
             _model: PhantomData,
         }
     }
@@ -317,11 +313,11 @@ where
     /// When the transaction could not be started, is poisoned by a failed write, or the
     /// engine fails to commit; in every case nothing was written.
     pub fn commit(self) -> Result<()> {
-        if self.poisoned.get() {
+        if self.state.is_poisoned() {
             return Err(NetabaseError::TransactionPoisoned);
         }
         match self.txn {
-            Ok(txn) => self.log.into_inner().commit(self.backend.changes(), txn),
+            Ok(txn) => self.state.into_log().commit(self.backend.changes(), txn),
             Err(err) => Err(NetabaseError::TransactionUnavailable(err)),
         }
     }
@@ -333,8 +329,7 @@ where
 /// The tree of model `M` inside a transaction.
 pub struct TreeView<'txn, D, M, B: Backend, Mode: TxnMode> {
     txn: std::result::Result<&'txn Mode::Txn<B>, &'txn Arc<NetabaseError>>,
-    poisoned: &'txn Cell<bool>,
-    log: &'txn RefCell<EventLog>,
+    state: &'txn TxnState,
     _model: PhantomData<fn() -> (D, M)>,
 }
 
@@ -514,33 +509,6 @@ where
     M: NetabaseModelTrait<D>,
     B: Backend,
 {
-    fn write<R>(
-        &mut self,
-        op: impl FnOnce(&mut ModelTablesOf<'txn, D, M, B, ReadWrite>, &mut EventLog) -> Result<R>,
-    ) -> Result<R> {
-        let result = self
-            .tables()
-            .and_then(|mut tables| op(&mut tables, &mut self.log.borrow_mut()));
-        self.poison_on_error(result)
-    }
-
-    /// Poisons the transaction if `result` is an error of a write that may have written.
-    fn poison_on_error<R>(&self, result: Result<R>) -> Result<R> {
-        if result.is_err() {
-            self.poisoned.set(true);
-        }
-        result
-    }
-
-    /// Checks `ops` against unique secondary keys, which writes nothing, then applies them,
-    /// which poisons the transaction if it fails.
-    fn put_ops(&mut self, ops: &[WriteOp]) -> Result<()> {
-        let mut tables = self.tables()?;
-        tables.check_unique(ops)?;
-        let applied = tables.apply(ops, &mut self.log.borrow_mut());
-        self.poison_on_error(applied)
-    }
-
     /// Inserts `model`, replacing the model with the same primary key.
     ///
     /// # Errors
@@ -548,7 +516,8 @@ where
     /// unique secondary keys ([`NetabaseError::UniqueViolation`]): then nothing was written and
     /// the transaction stays usable. When the engine fails: then the transaction is poisoned.
     pub fn put(&mut self, model: M) -> Result<()> {
-        self.put_ops(&[WriteOp::Put(EncodedModel::new::<D, M>(&model)?)])
+        let ops = [WriteOp::Put(EncodedModel::new::<D, M>(&model)?)];
+        self.tables()?.put_in(&ops, self.state)
     }
 
     /// Inserts every model, in order.
@@ -559,11 +528,8 @@ where
     /// for all models before any is written, so nothing was written and the transaction stays
     /// usable. When the engine fails: then the transaction is poisoned.
     pub fn put_many(&mut self, models: impl IntoIterator<Item = M>) -> Result<()> {
-        let ops = models
-            .into_iter()
-            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
-            .collect::<Result<Vec<_>>>()?;
-        self.put_ops(&ops)
+        let ops = WriteOp::puts::<D, M>(models)?;
+        self.tables()?.put_in(&ops, self.state)
     }
 
     /// Removes the model with primary key `key` and returns it.
@@ -572,7 +538,8 @@ where
     /// When the engine fails or the stored value does not decode (the transaction is
     /// poisoned).
     pub fn remove(&mut self, key: M::PrimaryKey) -> Result<Option<M>> {
-        self.write(|tables, log| tables.remove(&key, log))
+        let removed = self.tables()?.remove_in([key], self.state)?;
+        Ok(removed.into_iter().next().flatten())
     }
 
     /// Removes every key's model; one entry per key, in order.
@@ -583,11 +550,7 @@ where
         &mut self,
         keys: impl IntoIterator<Item = M::PrimaryKey>,
     ) -> Result<Vec<Option<M>>> {
-        self.write(|tables, log| {
-            keys.into_iter()
-                .map(|key| tables.remove(&key, log))
-                .collect()
-        })
+        self.tables()?.remove_in(keys, self.state)
     }
 
     /// Removes every model and its index entries.
@@ -595,6 +558,6 @@ where
     /// # Errors
     /// When the engine fails (the transaction is poisoned).
     pub fn clear(&mut self) -> Result<()> {
-        self.write(|tables, log| tables.clear(log))
+        self.tables()?.clear_in(self.state)
     }
 }

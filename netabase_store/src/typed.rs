@@ -15,6 +15,7 @@
 //! with its escaped bytes ([`prefix_bounds`]); a range of secondary values is a range of index
 //! entries ([`secondary_bounds`]), read by a [`SecondaryIter`].
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, RangeBounds};
@@ -71,6 +72,55 @@ pub(crate) enum WriteOp {
     Put(EncodedModel),
     /// Remove the model with this encoded primary key.
     Remove(Vec<u8>),
+}
+
+impl WriteOp {
+    /// Encodes every model as a put; nothing is written, so a failure changes nothing.
+    pub(crate) fn puts<D, M>(models: impl IntoIterator<Item = M>) -> Result<Vec<WriteOp>>
+    where
+        D: NetabaseDefinitionTrait,
+        M: NetabaseModelTrait<D>,
+    {
+        models
+            .into_iter()
+            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
+            .collect()
+    }
+}
+
+/// What the trees of one explicit write transaction share: its change log, and whether a write
+/// failed after it may have written part of its changes (then the transaction may only be
+/// rolled back).
+pub(crate) struct TxnState {
+    poisoned: Cell<bool>,
+    log: RefCell<EventLog>,
+}
+
+impl TxnState {
+    pub(crate) fn new(log: EventLog) -> Self {
+        TxnState {
+            poisoned: Cell::new(false),
+            log: RefCell::new(log),
+        }
+    }
+
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.poisoned.get()
+    }
+
+    /// The change log, to publish on commit.
+    pub(crate) fn into_log(self) -> EventLog {
+        self.log.into_inner()
+    }
+
+    /// Runs a write that may fail part way, poisoning the transaction if it does.
+    fn guard<R>(&self, write: impl FnOnce(&mut EventLog) -> Result<R>) -> Result<R> {
+        let result = write(&mut self.log.borrow_mut());
+        if result.is_err() {
+            self.poisoned.set(true);
+        }
+        result
+    }
 }
 
 fn names<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>() -> TreeNames {
@@ -383,6 +433,27 @@ where
 
     pub(crate) fn remove(&mut self, key: &M::PrimaryKey, log: &mut EventLog) -> Result<Option<M>> {
         self.remove_encoded(&encode_key(key), log)
+    }
+
+    /// Puts inside an explicit transaction: unique keys are checked first (a refusal writes
+    /// nothing and leaves the transaction usable); a failure after that poisons it.
+    pub(crate) fn put_in(&mut self, ops: &[WriteOp], txn: &TxnState) -> Result<()> {
+        self.check_unique(ops)?;
+        txn.guard(|log| self.apply(ops, log))
+    }
+
+    /// Removes inside an explicit transaction; any failure poisons it. One entry per key.
+    pub(crate) fn remove_in(
+        &mut self,
+        keys: impl IntoIterator<Item = M::PrimaryKey>,
+        txn: &TxnState,
+    ) -> Result<Vec<Option<M>>> {
+        txn.guard(|log| keys.into_iter().map(|key| self.remove(&key, log)).collect())
+    }
+
+    /// Clears inside an explicit transaction; a failure poisons it.
+    pub(crate) fn clear_in(&mut self, txn: &TxnState) -> Result<()> {
+        txn.guard(|log| self.clear(log))
     }
 
     /// Removes every model and index entry; when `log` records, one removal per model.

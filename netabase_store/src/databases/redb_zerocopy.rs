@@ -85,7 +85,9 @@ use crate::subscription::{ChangeHub, EventLog};
 use crate::traits::backend_store::BackendStore;
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
-use crate::typed::{EncodedModel, ModelIter, ModelTables, WriteOp, decode_model, decode_primary};
+use crate::typed::{
+    EncodedModel, ModelIter, ModelTables, TxnState, WriteOp, decode_model, decode_primary,
+};
 
 /// A redb store with explicit transactions and borrowed reads. Clones share the database.
 ///
@@ -180,10 +182,7 @@ impl<D: NetabaseDefinitionTrait> RedbStoreZeroCopy<D> {
         Ok(RedbWriteTransactionZC {
             txn: Backend::begin_write(&self.inner)?,
             store: self.inner.clone(),
-            state: TxnState {
-                poisoned: false,
-                log,
-            },
+            state: TxnState::new(log),
         })
     }
 
@@ -311,16 +310,10 @@ pub struct RedbWriteTransactionZC<D> {
     state: TxnState,
 }
 
-/// What the trees of a write transaction update besides the tables.
-struct TxnState {
-    poisoned: bool,
-    log: EventLog,
-}
-
 impl<D> fmt::Debug for RedbWriteTransactionZC<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedbWriteTransactionZC")
-            .field("poisoned", &self.state.poisoned)
+            .field("poisoned", &self.state.is_poisoned())
             .finish_non_exhaustive()
     }
 }
@@ -334,13 +327,13 @@ impl<D: NetabaseDefinitionTrait> RedbWriteTransactionZC<D> {
     pub fn open_tree<M: NetabaseModelTrait<D>>(&mut self) -> Result<RedbTreeMut<'_, D, M>> {
         Ok(RedbTreeMut {
             tables: ModelTables::open_write(&self.txn)?,
-            state: &mut self.state,
+            state: &self.state,
         })
     }
 
     /// Whether a failed write poisoned this transaction (then it can only be aborted).
     pub fn is_poisoned(&self) -> bool {
-        self.state.poisoned
+        self.state.is_poisoned()
     }
 
     /// Commits every write of this transaction atomically.
@@ -349,10 +342,10 @@ impl<D: NetabaseDefinitionTrait> RedbWriteTransactionZC<D> {
     /// [`NetabaseError::TransactionPoisoned`] after a failed write, or a redb error; in every
     /// case nothing was written.
     pub fn commit(self) -> Result<()> {
-        if self.state.poisoned {
+        if self.state.is_poisoned() {
             return Err(NetabaseError::TransactionPoisoned);
         }
-        self.state.log.commit(self.store.changes(), self.txn)
+        self.state.into_log().commit(self.store.changes(), self.txn)
     }
 
     /// Discards every write of this transaction.
@@ -367,7 +360,7 @@ impl<D: NetabaseDefinitionTrait> RedbWriteTransactionZC<D> {
 /// The tree of model `M` in a [`RedbWriteTransactionZC`]: reads see the transaction's writes.
 pub struct RedbTreeMut<'t, D, M> {
     tables: ModelTables<D, M, RedbWriteTable<'t>>,
-    state: &'t mut TxnState,
+    state: &'t TxnState,
 }
 
 impl<D, M> fmt::Debug for RedbTreeMut<'_, D, M>
@@ -387,25 +380,6 @@ where
     D: NetabaseDefinitionTrait,
     M: NetabaseModelTrait<D>,
 {
-    /// Runs a write; any failure poisons the transaction.
-    fn write<R>(
-        &mut self,
-        op: impl FnOnce(&mut ModelTables<D, M, RedbWriteTable<'t>>, &mut EventLog) -> Result<R>,
-    ) -> Result<R> {
-        let result = op(&mut self.tables, &mut self.state.log);
-        if result.is_err() {
-            self.state.poisoned = true;
-        }
-        result
-    }
-
-    /// Checks `ops` against unique secondary keys (writes nothing, does not poison), then
-    /// applies them (a failure poisons).
-    fn put_ops(&mut self, ops: &[WriteOp]) -> Result<()> {
-        self.tables.check_unique(ops)?;
-        self.write(|tables, log| tables.apply(ops, log))
-    }
-
     /// Inserts `model`, replacing the model with the same primary key and moving its index
     /// entries.
     ///
@@ -413,7 +387,8 @@ where
     /// When the model cannot be encoded (the transaction stays usable) or redb fails (the
     /// transaction is poisoned).
     pub fn put(&mut self, model: M) -> Result<()> {
-        self.put_ops(&[WriteOp::Put(EncodedModel::new::<D, M>(&model)?)])
+        let ops = [WriteOp::Put(EncodedModel::new::<D, M>(&model)?)];
+        self.tables.put_in(&ops, self.state)
     }
 
     /// Inserts every model.
@@ -422,11 +397,8 @@ where
     /// When a model cannot be encoded (checked for all models before any is written; the
     /// transaction stays usable) or redb fails (the transaction is poisoned).
     pub fn put_many(&mut self, models: impl IntoIterator<Item = M>) -> Result<()> {
-        let ops = models
-            .into_iter()
-            .map(|model| EncodedModel::new::<D, M>(&model).map(WriteOp::Put))
-            .collect::<Result<Vec<_>>>()?;
-        self.put_ops(&ops)
+        let ops = WriteOp::puts::<D, M>(models)?;
+        self.tables.put_in(&ops, self.state)
     }
 
     /// Removes the model with primary key `key` and its index entries, and returns it.
@@ -434,7 +406,8 @@ where
     /// # Errors
     /// When redb fails or the stored value does not decode (the transaction is poisoned).
     pub fn remove(&mut self, key: M::PrimaryKey) -> Result<Option<M>> {
-        self.write(|tables, log| tables.remove(&key, log))
+        let removed = self.tables.remove_in([key], self.state)?;
+        Ok(removed.into_iter().next().flatten())
     }
 
     /// Removes every key's model; one entry per key, in order.
@@ -445,11 +418,7 @@ where
         &mut self,
         keys: impl IntoIterator<Item = M::PrimaryKey>,
     ) -> Result<Vec<Option<M>>> {
-        self.write(|tables, log| {
-            keys.into_iter()
-                .map(|key| tables.remove(&key, log))
-                .collect()
-        })
+        self.tables.remove_in(keys, self.state)
     }
 
     /// Removes every model and its index entries.
@@ -457,7 +426,7 @@ where
     /// # Errors
     /// When redb fails (the transaction is poisoned).
     pub fn clear(&mut self) -> Result<()> {
-        self.write(|tables, log| tables.clear(log))
+        self.tables.clear_in(self.state)
     }
 
     /// The model with primary key `key`, decoded (see [`RedbTreeMut::get_ref`] for the bytes).
