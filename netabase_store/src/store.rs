@@ -2,8 +2,10 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::config::FileConfig;
 use crate::databases::memory_store::MemoryStore;
 #[cfg(feature = "redb")]
@@ -154,6 +156,7 @@ where
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl<D, B> NetabaseStore<D, B>
 where
     D: NetabaseDefinitionTrait,
