@@ -139,7 +139,8 @@ where
     D: NetabaseDefinitionTrait,
     B: Backend + BackendStore<D>,
 {
-    /// Opens a store from a backend configuration ([`FileConfig`] for the file backends).
+    /// Opens a store from a backend configuration (`FileConfig`, in [`crate::config`], for the
+    /// file backends).
     ///
     /// # Errors
     /// When the configuration cannot be honoured or the engine fails to open.
