@@ -9,6 +9,7 @@ mod faulty;
 mod key_order;
 mod macros;
 mod ranges;
+mod readme;
 #[cfg(feature = "libp2p")]
 mod record_store;
 #[cfg(feature = "libp2p")]
