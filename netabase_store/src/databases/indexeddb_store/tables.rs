@@ -10,6 +10,7 @@ use idb::{Database, ObjectStore, TransactionMode};
 use wasm_bindgen::JsValue;
 
 use super::js::{self, Txn};
+use crate::codec::HexBytes;
 use crate::error::{NetabaseError, Result};
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
@@ -195,6 +196,7 @@ where
             Some(None) => {
                 tracing::warn!(
                     tree = M::TREE_NAMES.primary,
+                    key = %HexBytes(&model.key),
                     "overwriting a value that is not a byte string; scanning the index for its entries"
                 );
                 model.index_rescan()
@@ -260,7 +262,7 @@ where
         tree: M::TREE_NAMES.index,
         reason: format!(
             "index key {} lies outside the key range it was read from",
-            crate::codec::HexBytes(entry)
+            HexBytes(entry)
         ),
     }
 }
