@@ -1,4 +1,5 @@
-//! netabase_store: typed trees over sled, redb and memory.
+//! netabase_store: typed trees over sled, redb and memory, and over IndexedDB in the browser
+//! (`databases::indexeddb_store`, wasm32 with feature `wasm`).
 #![warn(missing_docs, unreachable_pub)]
 
 // Lets unit tests use macro-generated code, which names `::netabase_store`.

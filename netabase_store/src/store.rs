@@ -2,8 +2,10 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::config::FileConfig;
 use crate::databases::memory_store::MemoryStore;
 #[cfg(feature = "redb")]
@@ -141,7 +143,8 @@ where
     D: NetabaseDefinitionTrait,
     B: Backend + BackendStore<D>,
 {
-    /// Opens a store from a backend configuration ([`FileConfig`] for the file backends).
+    /// Opens a store from a backend configuration (`FileConfig`, in [`crate::config`], for the
+    /// file backends).
     ///
     /// # Errors
     /// When the configuration cannot be honoured or the engine fails to open.
@@ -158,6 +161,7 @@ where
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl<D, B> NetabaseStore<D, B>
 where
     D: NetabaseDefinitionTrait,

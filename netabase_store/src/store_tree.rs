@@ -12,7 +12,7 @@ use crate::subscription::{EventLog, Subscription, subscribe_tree};
 use crate::traits::batch::{BatchBuilder, Batchable};
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
-use crate::traits::tree::NetabaseTreeSync;
+use crate::traits::tree::{NetabaseTreeAsync, NetabaseTreeSync};
 use crate::typed::{
     EncodedModel, ModelIter, ModelTables, SecondaryIter, WriteOp, key_bounds, key_prefix_bounds,
     secondary_bounds, secondary_prefix_bounds,
@@ -494,6 +494,68 @@ where
     }
 
     fn get_many_by_secondary_keys(
+        &self,
+        keys: impl IntoIterator<Item = M::SecondaryKeys>,
+    ) -> Result<Vec<Vec<M>>> {
+        StoreTree::get_many_by_secondary_keys(self, keys)
+    }
+}
+
+/// Each future runs its call when first polled, synchronously (on a native engine this blocks
+/// the polling thread for the call's duration, like the sync call).
+impl<D, M, B> NetabaseTreeAsync<D, M> for StoreTree<'_, D, M, B>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+    B: Backend,
+{
+    type PrimaryKey = M::PrimaryKey;
+    type SecondaryKeys = M::SecondaryKeys;
+
+    async fn put(&self, model: M) -> Result<()> {
+        StoreTree::put(self, model)
+    }
+
+    async fn get(&self, key: M::PrimaryKey) -> Result<Option<M>> {
+        StoreTree::get(self, key)
+    }
+
+    async fn remove(&self, key: M::PrimaryKey) -> Result<Option<M>> {
+        StoreTree::remove(self, key)
+    }
+
+    async fn get_by_secondary_key(&self, key: M::SecondaryKeys) -> Result<Vec<M>> {
+        StoreTree::get_by_secondary_key(self, key)
+    }
+
+    async fn iter(&self) -> Result<Vec<(M::PrimaryKey, M)>> {
+        StoreTree::iter(self).collect()
+    }
+
+    async fn len(&self) -> Result<usize> {
+        StoreTree::len(self)
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        StoreTree::is_empty(self)
+    }
+
+    async fn clear(&self) -> Result<()> {
+        StoreTree::clear(self)
+    }
+
+    async fn put_many(&self, models: impl IntoIterator<Item = M>) -> Result<()> {
+        StoreTree::put_many(self, models)
+    }
+
+    async fn get_many(
+        &self,
+        keys: impl IntoIterator<Item = M::PrimaryKey>,
+    ) -> Result<Vec<Option<M>>> {
+        StoreTree::get_many(self, keys)
+    }
+
+    async fn get_many_by_secondary_keys(
         &self,
         keys: impl IntoIterator<Item = M::SecondaryKeys>,
     ) -> Result<Vec<Vec<M>>> {

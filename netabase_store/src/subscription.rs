@@ -13,7 +13,7 @@
 //! writes collect no events at all.
 //!
 //! Receiving: [`Subscription::recv`] (async), [`Subscription::try_recv`],
-//! [`Subscription::recv_blocking`] (for threads outside an async runtime), or
+//! `Subscription::recv_blocking` (for threads outside an async runtime; not on wasm32), or
 //! [`Subscription::into_stream`] for a `futures::Stream`.
 
 use std::fmt;
@@ -398,11 +398,13 @@ impl<T: 'static> Subscription<T> {
         }
     }
 
-    /// Blocks the thread until the next event. For threads outside an async runtime.
+    /// Blocks the thread until the next event. For threads outside an async runtime. Not on
+    /// wasm32, where there is no thread to block: use [`Subscription::recv`] there.
     ///
     /// # Errors
     /// As [`Subscription::recv`], and [`SubscriptionError::BlockingInAsyncContext`] when called
     /// on a thread that runs an async runtime (blocking it could deadlock the runtime).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn recv_blocking(&mut self) -> Result<ChangeEvent<T>, SubscriptionError> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(SubscriptionError::BlockingInAsyncContext);

@@ -1,7 +1,11 @@
-//! The storage backends. Each implements the byte-level [`Backend`](crate::engine::Backend)
-//! contract; the typed API on top is shared.
+//! The storage backends. Each native one implements the byte-level
+//! [`Backend`](crate::engine::Backend) contract, and the typed API on top is shared; the
+//! IndexedDB backend (wasm32, feature `wasm`) runs the typed layer's algorithms over async
+//! IndexedDB requests.
 
 pub mod any_store;
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+pub mod indexeddb_store;
 pub mod memory_store;
 #[cfg(feature = "redb")]
 pub mod redb_store;

@@ -3,8 +3,8 @@
 use crate::error::Result;
 use crate::traits::definition::NetabaseDefinitionTrait;
 
-/// A backend that can be built from a configuration ([`crate::config::FileConfig`] for the file
-/// backends).
+/// A backend that can be built from a configuration (`FileConfig`, in [`crate::config`], for
+/// the file backends).
 pub trait BackendStore<D: NetabaseDefinitionTrait>: Sized {
     /// The configuration type.
     type Config;

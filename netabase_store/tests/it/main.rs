@@ -1,4 +1,6 @@
-//! Integration tests of netabase_store: one binary, one module per concern.
+//! Integration tests of netabase_store: one binary, one module per concern. Native only; the
+//! browser tests are `tests/wasm`.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod config;
 mod conformance;
@@ -8,6 +10,7 @@ mod faulty;
 mod key_order;
 mod macros;
 mod ranges;
+mod readme;
 #[cfg(feature = "libp2p")]
 mod record_store;
 #[cfg(feature = "libp2p")]

@@ -16,7 +16,6 @@
 //! entries ([`secondary_bounds`]), read by a [`SecondaryIter`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, RangeBounds};
 
@@ -28,6 +27,12 @@ use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::{
     IndexKeyWriter, NetabaseModelTrait, SecondaryKeyEnum, TreeNames, index_prefix,
 };
+
+mod unique;
+
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+pub(crate) use unique::unique_values;
+pub(crate) use unique::{check_unique, one_unique, unique_prefix};
 
 /// A model encoded for writing: primary key bytes, value bytes and index keys.
 pub(crate) struct EncodedModel {
@@ -64,6 +69,94 @@ impl EncodedModel {
             .filter(|entry| entry.first().is_some_and(|&tag| is_unique::<D, M>(tag)))
             .filter_map(|entry| entry.strip_suffix(self.key.as_slice()))
     }
+
+    /// How writing this model changes the index, given the value it replaces (`previous`):
+    /// only the entries that differ between the old and new model move.
+    pub(crate) fn index_update<D, M>(&self, previous: Option<&[u8]>) -> IndexUpdate<'_>
+    where
+        D: NetabaseDefinitionTrait,
+        M: NetabaseModelTrait<D>,
+    {
+        let new_keys: Vec<&[u8]> = self.index.keys().collect();
+        let Some(old_bytes) = previous else {
+            return IndexUpdate::Move {
+                remove: Vec::new(),
+                insert: new_keys,
+            };
+        };
+        match decode_model::<D, M>(old_bytes) {
+            Ok(old) => {
+                let old_index = index_entries::<D, M>(&self.key, &old);
+                let old_keys: Vec<&[u8]> = old_index.keys().collect();
+                IndexUpdate::Move {
+                    remove: old_keys
+                        .iter()
+                        .filter(|key| !new_keys.contains(key))
+                        .map(|key| key.to_vec())
+                        .collect(),
+                    insert: new_keys
+                        .into_iter()
+                        .filter(|key| !old_keys.contains(key))
+                        .collect(),
+                }
+            }
+            Err(err) => {
+                tracing::warn!(
+                    tree = M::TREE_NAMES.primary,
+                    key = %HexBytes(&self.key),
+                    error = %err,
+                    "overwriting an undecodable value; scanning the index for its entries"
+                );
+                self.index_rescan()
+            }
+        }
+    }
+
+    /// The index update of a put over a value whose index entries are unknown (it does not
+    /// decode): [`IndexUpdate::Rescan`].
+    pub(crate) fn index_rescan(&self) -> IndexUpdate<'_> {
+        IndexUpdate::Rescan {
+            insert: self.index.keys().collect(),
+        }
+    }
+}
+
+/// What a put does to the index (see [`EncodedModel::index_update`]). Every backend applies it
+/// in the write transaction of the put: removals first, then insertions.
+pub(crate) enum IndexUpdate<'a> {
+    /// Remove the entries of the replaced model that the new one lacks, insert the new ones.
+    Move {
+        remove: Vec<Vec<u8>>,
+        insert: Vec<&'a [u8]>,
+    },
+    /// The replaced value does not decode, so its entries are unknown: remove every entry whose
+    /// primary-key part is the model's key (found by scanning the index with
+    /// [`entry_belongs_to`]), then insert all of the model's entries. Overwriting repairs.
+    Rescan { insert: Vec<&'a [u8]> },
+}
+
+/// The index entries (`tag ‖ secondary ‖ primary`) of `model`, stored under encoded primary key
+/// `key`.
+pub(crate) fn index_entries<D, M>(key: &[u8], model: &M) -> IndexKeyWriter
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    let mut entries = IndexKeyWriter::new(key);
+    model.write_index_keys(&mut entries);
+    entries
+}
+
+/// Decodes the value about to be removed from under `key`, and its index entries. Called
+/// before anything is written, so an undecodable value is reported without a change.
+pub(crate) fn decode_removed<D, M>(key: &[u8], value: &[u8]) -> Result<(M, IndexKeyWriter)>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    let old = decode_model::<D, M>(value)?;
+    let entries = index_entries::<D, M>(key, &old);
+    Ok((old, entries))
 }
 
 /// One write of a call, batch or transaction operation, applied in order.
@@ -128,14 +221,16 @@ fn names<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>() -> TreeNames {
 }
 
 /// The name of the secondary key field with tag `tag`.
-fn field_name<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> &'static str {
+pub(super) fn field_name<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(
+    tag: u8,
+) -> &'static str {
     M::SECONDARY_KEYS
         .get(usize::from(tag))
         .map_or("<unknown field>", |info| info.field)
 }
 
 /// Whether the secondary key field with tag `tag` is `#[secondary_key(unique)]`.
-fn is_unique<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> bool {
+pub(super) fn is_unique<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> bool {
     M::SECONDARY_KEYS
         .get(usize::from(tag))
         .is_some_and(|info| info.unique)
@@ -239,25 +334,8 @@ where
 
     /// The model whose unique secondary key equals `key`.
     pub(crate) fn get_by_unique(&self, key: &M::SecondaryKeys) -> Result<Option<M>> {
-        let tag = key.index_tag();
-        if !is_unique::<D, M>(tag) {
-            return Err(NetabaseError::NotUnique {
-                tree: M::TREE_NAMES.primary,
-                field: field_name::<D, M>(tag),
-            });
-        }
-        let mut models = self.models_under(&index_prefix(key), 2)?;
-        if models.len() > 1 {
-            // Only possible if the field was made unique after such models were stored.
-            return Err(NetabaseError::Corrupt {
-                tree: M::TREE_NAMES.index,
-                reason: format!(
-                    "unique secondary key `{}` is held by more than one model",
-                    field_name::<D, M>(tag)
-                ),
-            });
-        }
-        Ok(models.pop())
+        let prefix = unique_prefix::<D, M>(key)?;
+        one_unique::<D, M>(key, self.models_under(&prefix, 2)?)
     }
 
     /// The first `limit` models whose index entries start with `prefix` (`tag ‖ value`), in
@@ -282,56 +360,21 @@ where
     }
 
     /// Checks that applying `ops` in order gives no two models the same value of a unique
-    /// secondary key. Reads only, so a refusal changes nothing.
-    ///
-    /// Each put's unique values are looked up in the index (one prefix scan each) and in the
-    /// values held by earlier operations of `ops`; index entries of primary keys that earlier
-    /// operations overwrote or removed are stale and ignored.
+    /// secondary key (see [`check_unique`]). Reads only, so a refusal changes nothing.
     pub(crate) fn check_unique(&self, ops: &[WriteOp]) -> Result<()> {
         let Some(index) = &self.index else {
             return Ok(());
         };
-        if !M::SECONDARY_KEYS.iter().any(|info| info.unique) {
-            return Ok(());
-        }
-        // The unique values held, after the operations so far, by the primary keys they touched.
-        let mut held: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
-        // The inverse: which touched primary key holds a unique value.
-        let mut holders: HashMap<&[u8], &[u8]> = HashMap::new();
-        for op in ops {
-            let (key, values): (&[u8], Vec<&[u8]>) = match op {
-                WriteOp::Put(model) => (&model.key, model.unique_values::<D, M>().collect()),
-                WriteOp::Remove(key) => (key, Vec::new()),
-            };
-            for value in held.remove(key).into_iter().flatten() {
-                holders.remove(value);
-            }
-            for &value in &values {
-                if let Some(holder) = holders.get(value) {
-                    return Err(unique_violation::<D, M>(value, holder));
-                }
-                for entry in index.range(borrow_bounds(&prefix_bounds(value)))? {
-                    let (entry, _) = entry?;
-                    let holder = &entry[value.len()..];
-                    if holder != key && !held.contains_key(holder) {
-                        return Err(unique_violation::<D, M>(value, holder));
-                    }
-                }
-            }
-            for &value in &values {
-                holders.insert(value, key);
-            }
-            held.insert(key, values);
-        }
-        Ok(())
+        check_unique::<D, M>(ops, |value| {
+            index
+                .range(borrow_bounds(&prefix_bounds(value)))?
+                .map(|entry| entry.map(|(entry, _)| entry[value.len()..].to_vec()))
+                .collect()
+        })
     }
 
     pub(crate) fn len(&self) -> Result<usize> {
-        let len = self.primary.len()?;
-        usize::try_from(len).map_err(|_| NetabaseError::Corrupt {
-            tree: M::TREE_NAMES.primary,
-            reason: format!("{len} entries do not fit in usize"),
-        })
+        tree_len::<D, M>(self.primary.len()?)
     }
 }
 
@@ -373,38 +416,20 @@ where
         let Some(index) = &mut self.index else {
             return Ok(());
         };
-        let new_keys: Vec<&[u8]> = model.index.keys().collect();
-        match previous {
-            None => {
-                for key in &new_keys {
-                    index.insert(key, &[])?;
+        let insert = match model.index_update::<D, M>(previous) {
+            IndexUpdate::Move { remove, insert } => {
+                for key in &remove {
+                    index.remove(key)?;
                 }
+                insert
             }
-            Some(old_bytes) => match decode_model::<D, M>(old_bytes) {
-                Ok(old) => {
-                    let mut old_index = IndexKeyWriter::new(&model.key);
-                    old.write_index_keys(&mut old_index);
-                    let old_keys: Vec<&[u8]> = old_index.keys().collect();
-                    for key in old_keys.iter().filter(|k| !new_keys.contains(k)) {
-                        index.remove(key)?;
-                    }
-                    for key in new_keys.iter().filter(|k| !old_keys.contains(k)) {
-                        index.insert(key, &[])?;
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(
-                        tree = M::TREE_NAMES.primary,
-                        key = %HexBytes(&model.key),
-                        error = %err,
-                        "overwriting an undecodable value; scanning the index for its entries"
-                    );
-                    remove_index_entries_by_scan::<D, M, T>(index, &model.key)?;
-                    for key in &new_keys {
-                        index.insert(key, &[])?;
-                    }
-                }
-            },
+            IndexUpdate::Rescan { insert } => {
+                remove_index_entries_by_scan::<D, M, T>(index, &model.key)?;
+                insert
+            }
+        };
+        for key in insert {
+            index.insert(key, &[])?;
         }
         Ok(())
     }
@@ -418,12 +443,10 @@ where
         let Some(bytes) = self.primary.get(key)?.map(|bytes| bytes.to_vec()) else {
             return Ok(None);
         };
-        let old = decode_model::<D, M>(&bytes)?;
+        let (old, entries) = decode_removed::<D, M>(key, &bytes)?;
         self.primary.remove(key)?;
         if let Some(index) = &mut self.index {
-            let mut old_index = IndexKeyWriter::new(key);
-            old.write_index_keys(&mut old_index);
-            for entry in old_index.keys() {
+            for entry in entries.keys() {
                 index.remove(entry)?;
             }
         }
@@ -483,7 +506,7 @@ where
     let mut stale = Vec::new();
     for entry in index.range((Bound::Unbounded, Bound::Unbounded))? {
         let (entry, _) = entry?;
-        if split_index_entry::<D, M>(&entry)?.1 == primary {
+        if entry_belongs_to::<D, M>(&entry, primary)? {
             stale.push(entry.to_vec());
         }
     }
@@ -491,6 +514,27 @@ where
         index.remove(&entry)?;
     }
     Ok(())
+}
+
+/// Whether index entry `entry` belongs to the model with encoded primary key `primary`.
+pub(crate) fn entry_belongs_to<D, M>(entry: &[u8], primary: &[u8]) -> Result<bool>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    Ok(split_index_entry::<D, M>(entry)?.1 == primary)
+}
+
+/// The number of models of `M`, from an engine's count.
+pub(crate) fn tree_len<D, M>(len: u64) -> Result<usize>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    usize::try_from(len).map_err(|_| NetabaseError::Corrupt {
+        tree: M::TREE_NAMES.primary,
+        reason: format!("{len} entries do not fit in usize"),
+    })
 }
 
 /// Splits an index entry `tag ‖ secondary ‖ primary` into the secondary key and the
@@ -514,7 +558,7 @@ where
 }
 
 /// The error for an index entry whose model is missing.
-fn dangling_entry<D, M>(entry: &[u8]) -> NetabaseError
+pub(crate) fn dangling_entry<D, M>(entry: &[u8]) -> NetabaseError
 where
     D: NetabaseDefinitionTrait,
     M: NetabaseModelTrait<D>,
@@ -522,26 +566,6 @@ where
     NetabaseError::Corrupt {
         tree: M::TREE_NAMES.index,
         reason: format!("index entry {} points to a missing model", HexBytes(entry)),
-    }
-}
-
-/// The error for a write that would give unique value `value` (`tag ‖ encoded value`) to a
-/// second model; `holder` is the encoded primary key of the model that has it.
-fn unique_violation<D, M>(value: &[u8], holder: &[u8]) -> NetabaseError
-where
-    D: NetabaseDefinitionTrait,
-    M: NetabaseModelTrait<D>,
-{
-    let conflicting_key = match decode_primary::<D, M>(holder) {
-        Ok(key) => format!("{key:?}"),
-        Err(_) => HexBytes(holder).to_string(),
-    };
-    NetabaseError::UniqueViolation {
-        tree: M::TREE_NAMES.primary,
-        field: value
-            .first()
-            .map_or("<unknown field>", |&tag| field_name::<D, M>(tag)),
-        conflicting_key,
     }
 }
 

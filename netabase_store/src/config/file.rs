@@ -1,19 +1,4 @@
-//! Backend configuration.
-//!
-//! [`FileConfig`] configures the file backends (sled, redb). Every field is honoured by each
-//! of them or rejected with [`NetabaseError::InvalidConfig`]:
-//!
-//! | field | sled | redb |
-//! |---|---|---|
-//! | `path` | database directory | database file |
-//! | `cache_size_mb` | page cache capacity | page cache size |
-//! | `create_if_missing` | fail with `NotFound` when the directory does not exist | same, for the file |
-//! | `truncate` | delete the existing directory first | delete the existing file first |
-//! | `read_only` | rejected: sled 0.34 has no read-only mode | opened with redb's read-only database; writes fail with `ReadOnly` |
-//! | `use_fsync` | every commit is followed by a flush (fsync) | commits use `Durability::Immediate` (else `None`) |
-//! | `subscription_capacity` | events buffered per slow subscriber | same |
-//!
-//! `use_fsync = true` (the default) means a write is durable when the call returns.
+//! [`FileConfig`]: the configuration of the file backends (native targets).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -159,6 +144,7 @@ impl FileConfigBuilder {
 }
 
 /// Removes what is at `path` (file or directory) if anything is there.
+#[cfg(any(feature = "sled", feature = "redb"))]
 pub(crate) fn remove_existing(path: &Path) -> Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path)?,
