@@ -26,16 +26,26 @@ pub fn quic_address(ip: Ipv4Addr) -> Multiaddr {
 }
 
 /// Where a node keeps its models and DHT records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StorageBackend {
     /// A sled database (directory `store.sled` in the data directory).
-    #[default]
     Sled,
     /// A redb database (file `store.redb` in the data directory).
     Redb,
     /// In memory only: nothing survives the `Netabase` value.
     Memory,
+}
+
+impl Default for StorageBackend {
+    /// Sled natively; memory in the browser.
+    fn default() -> Self {
+        if cfg!(target_arch = "wasm32") {
+            StorageBackend::Memory
+        } else {
+            StorageBackend::Sled
+        }
+    }
 }
 
 /// Local peer discovery with mDNS.
@@ -56,7 +66,8 @@ pub struct MDNSDiscoveryConfig {
 impl Default for MDNSDiscoveryConfig {
     fn default() -> Self {
         MDNSDiscoveryConfig {
-            enabled: true,
+            // Browsers cannot multicast.
+            enabled: !cfg!(target_arch = "wasm32"),
             auto_connect: true,
             query_interval: Duration::from_secs(5 * 60),
             ttl: Duration::from_secs(6 * 60),
@@ -105,20 +116,22 @@ impl Default for ConnectionLimitsConfig {
 pub struct NetabaseConfig {
     /// Peer discovery.
     pub dht_discovery: DHTDiscoveryConfig,
-    /// The storage backend.
+    /// The storage backend (in the browser, `Memory`).
     pub storage_backend: StorageBackend,
     /// Whether every write to the file backends is durable before it returns (default `true`;
     /// `false` trades the last moments of writes on a crash for throughput).
     pub durable_writes: bool,
     /// Addresses to listen on (default TCP and QUIC on every IPv4 interface, ports chosen by the
-    /// system).
+    /// system; in the browser, none: browsers cannot listen). Add `/ip4/…/tcp/…/ws` to accept
+    /// browser nodes.
     pub listen_addresses: Vec<Multiaddr>,
     /// The Kademlia protocol name (default `/netabase/kad/1.0.0`: an app-specific DHT, not the
     /// IPFS one). Nodes only talk DHT with nodes using the same name.
     pub kademlia_protocol: String,
     /// The identify protocol version advertised (default `/netabase/id/1.0.0`).
     pub identify_protocol: String,
-    /// Whether the node answers DHT queries (server mode, default) or only asks them.
+    /// Whether the node answers DHT queries (server mode, the default natively) or only asks
+    /// them (client mode, the default in the browser, which peers cannot dial).
     pub server_mode: bool,
     /// Kademlia replication factor: how many closest peers store a record (default 20).
     pub replication_factor: NonZeroUsize,
@@ -152,13 +165,17 @@ impl Default for NetabaseConfig {
             dht_discovery: DHTDiscoveryConfig::default(),
             storage_backend: StorageBackend::default(),
             durable_writes: true,
-            listen_addresses: vec![
-                tcp_address(Ipv4Addr::UNSPECIFIED),
-                quic_address(Ipv4Addr::UNSPECIFIED),
-            ],
+            listen_addresses: if cfg!(target_arch = "wasm32") {
+                Vec::new()
+            } else {
+                vec![
+                    tcp_address(Ipv4Addr::UNSPECIFIED),
+                    quic_address(Ipv4Addr::UNSPECIFIED),
+                ]
+            },
             kademlia_protocol: "/netabase/kad/1.0.0".into(),
             identify_protocol: "/netabase/id/1.0.0".into(),
-            server_mode: true,
+            server_mode: !cfg!(target_arch = "wasm32"),
             replication_factor: NonZeroUsize::MIN.saturating_add(19),
             quorum: Quorum::One,
             record_ttl: Some(Duration::from_secs(48 * 60 * 60)),

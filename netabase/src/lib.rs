@@ -6,7 +6,7 @@
 //! records peers send you are typed models you can read, query by secondary key and subscribe
 //! to through [`Netabase::store`].
 //!
-//! * Lifecycle: [`Netabase::new`], [`Netabase::new_with_path`], [`Netabase::start_swarm`],
+//! * Lifecycle: [`Netabase::new`], `Netabase::new_with_path` (native), [`Netabase::start_swarm`],
 //!   [`Netabase::stop_swarm`], [`Netabase::subscribe_to_broadcasts`].
 //! * Records: [`Netabase::put_record`], [`Netabase::get_record`], [`Netabase::remove_record`],
 //!   [`Netabase::query_local_records`].
@@ -58,6 +58,7 @@
 pub mod config;
 pub mod errors;
 mod event;
+#[cfg(not(target_arch = "wasm32"))]
 mod identity;
 mod node;
 mod outcome;

@@ -7,21 +7,19 @@ use libp2p::identity::Keypair;
 use libp2p::kad::{Mode, RoutingUpdate};
 use libp2p::{Multiaddr, PeerId, StreamProtocol};
 use netabase_store::NetabaseStore;
-use netabase_store::config::FileConfig;
 use netabase_store::databases::any_store::AnyStore;
+#[cfg(target_arch = "wasm32")]
 use netabase_store::databases::memory_store::MemoryStore;
-use netabase_store::databases::redb_store::RedbStore;
-use netabase_store::databases::sled_store::SledStore;
 use netabase_store::record_store::{model_record, record_key};
-use netabase_store::traits::backend_store::BackendStore;
 use netabase_store::traits::definition::NetabaseDefinitionTrait;
 use netabase_store::traits::model::{NetabaseModelTrait, NetabaseModelTraitKey};
 use tokio::sync::{broadcast, oneshot};
 
-use crate::config::{NetabaseConfig, StorageBackend};
+use crate::config::NetabaseConfig;
+#[cfg(target_arch = "wasm32")]
+use crate::config::StorageBackend;
 use crate::errors::{Error, Result};
 use crate::event::NetabaseSwarmEvent;
-use crate::identity;
 use crate::outcome::{BootstrapOutcome, FoundRecord, ProvideOutcome, PutRecordOutcome};
 use crate::swarm::command::{Command, Reply};
 use crate::swarm::{self, Running};
@@ -37,8 +35,8 @@ use crate::swarm::{self, Running};
 pub struct Netabase<D: NetabaseDefinitionTrait> {
     config: NetabaseConfig,
     database_path: Option<PathBuf>,
-    data_dir: PathBuf,
-    _temporary: Option<tempfile::TempDir>,
+    #[cfg(not(target_arch = "wasm32"))]
+    data: native::DataDir,
     keypair: Keypair,
     store: NetabaseStore<D, AnyStore<D>>,
     broadcast_sender: broadcast::Sender<NetabaseSwarmEvent<D>>,
@@ -49,15 +47,16 @@ impl<D: NetabaseDefinitionTrait> std::fmt::Debug for Netabase<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Netabase")
             .field("peer_id", &self.peer_id())
-            .field("data_dir", &self.data_dir)
+            .field("database_path", &self.database_path)
             .field("running", &self.running.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl<D: NetabaseDefinitionTrait> Netabase<D> {
-    /// A node with the default configuration and a temporary data directory (deleted when the
-    /// node is dropped; a stop and restart of this value keeps its identity and data).
+    /// A node with the default configuration. Natively its data lives in a temporary directory
+    /// (deleted when the node is dropped; a stop and restart of this value keeps its identity
+    /// and data); in the browser it is held in memory.
     ///
     /// # Errors
     /// When the data directory or database cannot be created.
@@ -65,84 +64,54 @@ impl<D: NetabaseDefinitionTrait> Netabase<D> {
         Self::new_with_config(NetabaseConfig::default())
     }
 
-    /// A node with `config` and a temporary data directory.
+    /// A node with `config`, its data in a temporary directory (natively) or in memory (in the
+    /// browser, where `storage_backend` must be `Memory`).
     ///
     /// # Errors
-    /// When the data directory or database cannot be created.
+    /// When the data directory or database cannot be created, or the backend is not available
+    /// on this platform.
     pub fn new_with_config(config: NetabaseConfig) -> Result<Self> {
-        let temporary = tempfile::Builder::new()
-            .prefix("netabase-node-")
-            .tempdir()?;
-        let dir = temporary.path().to_path_buf();
-        Self::open(dir, None, Some(temporary), config)
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let data = native::DataDir::temporary()?;
+            Self::open_in(data, None, config)
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            if config.storage_backend != StorageBackend::Memory {
+                return Err(Error::InvalidConfig {
+                    field: "storage_backend",
+                    reason: "in the browser only the Memory backend can back the DHT store".into(),
+                });
+            }
+            Ok(Self::assemble(
+                config,
+                None,
+                Keypair::generate_ed25519(),
+                MemoryStore::new().into(),
+            ))
+        }
     }
 
-    /// A node whose data lives in directory `path` (created if needed), default configuration.
-    ///
-    /// # Errors
-    /// When the directory, identity or database cannot be opened.
-    pub fn new_with_path(path: impl AsRef<Path>) -> Result<Self> {
-        Self::new_with_path_and_config(path, NetabaseConfig::default())
-    }
-
-    /// A node in directory `path` using storage `backend`.
-    ///
-    /// # Errors
-    /// When the directory, identity or database cannot be opened.
-    pub fn new_with_path_and_backend(
-        path: impl AsRef<Path>,
-        backend: StorageBackend,
-    ) -> Result<Self> {
-        Self::new_with_path_and_config(path, NetabaseConfig::with_backend(backend))
-    }
-
-    /// A node in directory `path` with `config`.
-    ///
-    /// # Errors
-    /// When the directory, identity or database cannot be opened.
-    pub fn new_with_path_and_config(
-        path: impl AsRef<Path>,
+    fn assemble(
         config: NetabaseConfig,
-    ) -> Result<Self> {
-        let dir = path.as_ref().to_path_buf();
-        Self::open(dir.clone(), Some(dir), None, config)
-    }
-
-    fn open(
-        dir: PathBuf,
         database_path: Option<PathBuf>,
-        temporary: Option<tempfile::TempDir>,
-        config: NetabaseConfig,
-    ) -> Result<Self> {
-        std::fs::create_dir_all(&dir)?;
-        let keypair = identity::load_or_create(&dir)?;
-        let file = |name: &str| {
-            FileConfig::builder()
-                .path(dir.join(name))
-                .use_fsync(config.durable_writes)
-                .build()
-        };
-        let backend: AnyStore<D> = match config.storage_backend {
-            StorageBackend::Sled => {
-                <SledStore<D> as BackendStore<D>>::new(file("store.sled"))?.into()
-            }
-            StorageBackend::Redb => {
-                <RedbStore<D> as BackendStore<D>>::new(file("store.redb"))?.into()
-            }
-            StorageBackend::Memory => MemoryStore::new().into(),
-        };
+        keypair: Keypair,
+        #[cfg(not(target_arch = "wasm32"))] data: native::DataDir,
+        backend: AnyStore<D>,
+    ) -> Self {
         let (broadcast_sender, _) = broadcast::channel(config.event_channel_size.max(1));
-        tracing::debug!(peer = %keypair.public().to_peer_id(), dir = %dir.display(), "node opened");
-        Ok(Netabase {
+        tracing::debug!(peer = %keypair.public().to_peer_id(), "node opened");
+        Netabase {
             config,
             database_path,
-            data_dir: dir,
-            _temporary: temporary,
+            #[cfg(not(target_arch = "wasm32"))]
+            data,
             keypair,
             store: NetabaseStore::from_backend(backend),
             broadcast_sender,
             running: None,
-        })
+        }
     }
 
     /// The node's peer id (stable across restarts: the key is in the data directory).
@@ -161,14 +130,10 @@ impl<D: NetabaseDefinitionTrait> Netabase<D> {
         &self.config
     }
 
-    /// The data directory given at construction, if any (`None` for a temporary one).
+    /// The data directory given at construction, if any (`None` for a temporary one, and in
+    /// the browser).
     pub fn database_path(&self) -> Option<&Path> {
         self.database_path.as_deref()
-    }
-
-    /// The data directory in use.
-    pub fn data_dir(&self) -> &Path {
-        &self.data_dir
     }
 
     /// Whether the swarm is running.
@@ -219,10 +184,7 @@ impl<D: NetabaseDefinitionTrait> Netabase<D> {
             // A dropped reply means the task already ended.
             let _ = answer.await;
         }
-        running
-            .task
-            .await
-            .map_err(|err| Error::Transport(format!("the node's task failed: {err}")))?;
+        running.task.join().await?;
         tracing::info!(peer = %self.peer_id(), "node stopped");
         Ok(())
     }
@@ -473,7 +435,123 @@ impl<D: NetabaseDefinitionTrait> Netabase<D> {
     }
 }
 
-#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    //! Nodes with a data directory (native targets).
+
+    use std::path::{Path, PathBuf};
+
+    use netabase_store::config::FileConfig;
+    use netabase_store::databases::any_store::AnyStore;
+    use netabase_store::databases::memory_store::MemoryStore;
+    use netabase_store::databases::redb_store::RedbStore;
+    use netabase_store::databases::sled_store::SledStore;
+    use netabase_store::traits::backend_store::BackendStore;
+    use netabase_store::traits::definition::NetabaseDefinitionTrait;
+
+    use super::Netabase;
+    use crate::config::{NetabaseConfig, StorageBackend};
+    use crate::errors::Result;
+    use crate::identity;
+
+    /// Where a node keeps its identity and database.
+    pub(super) struct DataDir {
+        path: PathBuf,
+        _temporary: Option<tempfile::TempDir>,
+    }
+
+    impl DataDir {
+        pub(super) fn temporary() -> Result<Self> {
+            let temporary = tempfile::Builder::new()
+                .prefix("netabase-node-")
+                .tempdir()?;
+            Ok(DataDir {
+                path: temporary.path().to_path_buf(),
+                _temporary: Some(temporary),
+            })
+        }
+
+        fn at(path: &Path) -> Self {
+            DataDir {
+                path: path.to_path_buf(),
+                _temporary: None,
+            }
+        }
+    }
+
+    impl<D: NetabaseDefinitionTrait> Netabase<D> {
+        /// A node whose data lives in directory `path` (created if needed), default
+        /// configuration.
+        ///
+        /// # Errors
+        /// When the directory, identity or database cannot be opened.
+        pub fn new_with_path(path: impl AsRef<Path>) -> Result<Self> {
+            Self::new_with_path_and_config(path, NetabaseConfig::default())
+        }
+
+        /// A node in directory `path` using storage `backend`.
+        ///
+        /// # Errors
+        /// When the directory, identity or database cannot be opened.
+        pub fn new_with_path_and_backend(
+            path: impl AsRef<Path>,
+            backend: StorageBackend,
+        ) -> Result<Self> {
+            Self::new_with_path_and_config(path, NetabaseConfig::with_backend(backend))
+        }
+
+        /// A node in directory `path` with `config`.
+        ///
+        /// # Errors
+        /// When the directory, identity or database cannot be opened.
+        pub fn new_with_path_and_config(
+            path: impl AsRef<Path>,
+            config: NetabaseConfig,
+        ) -> Result<Self> {
+            let path = path.as_ref();
+            Self::open_in(DataDir::at(path), Some(path.to_path_buf()), config)
+        }
+
+        pub(super) fn open_in(
+            data: DataDir,
+            database_path: Option<PathBuf>,
+            config: NetabaseConfig,
+        ) -> Result<Self> {
+            let dir = &data.path;
+            std::fs::create_dir_all(dir)?;
+            let keypair = identity::load_or_create(dir)?;
+            let file = |name: &str| {
+                FileConfig::builder()
+                    .path(dir.join(name))
+                    .use_fsync(config.durable_writes)
+                    .build()
+            };
+            let backend: AnyStore<D> = match config.storage_backend {
+                StorageBackend::Sled => {
+                    <SledStore<D> as BackendStore<D>>::new(file("store.sled"))?.into()
+                }
+                StorageBackend::Redb => {
+                    <RedbStore<D> as BackendStore<D>>::new(file("store.redb"))?.into()
+                }
+                StorageBackend::Memory => MemoryStore::new().into(),
+            };
+            Ok(Self::assemble(
+                config,
+                database_path,
+                keypair,
+                data,
+                backend,
+            ))
+        }
+
+        /// The data directory in use (holding `identity.key` and the database).
+        pub fn data_dir(&self) -> &Path {
+            &self.data.path
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use std::time::Duration;
 

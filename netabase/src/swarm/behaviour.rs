@@ -4,7 +4,7 @@
 use libp2p::identity::Keypair;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{StreamProtocol, connection_limits, identify, kad, mdns, ping};
+use libp2p::{StreamProtocol, connection_limits, identify, kad, ping};
 use netabase_store::databases::any_store::AnyStore;
 use netabase_store::record_store::NetabaseRecordStore;
 use netabase_store::traits::definition::NetabaseDefinitionTrait;
@@ -15,6 +15,13 @@ use crate::errors::{Error, Result};
 /// The Kademlia store of a node: the node's database.
 pub(crate) type KadStore<D> = NetabaseRecordStore<D, AnyStore<D>>;
 
+/// mDNS, natively; in the browser (which cannot multicast) a behaviour that is never enabled.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type Mdns = libp2p::mdns::tokio::Behaviour;
+/// mDNS, natively; in the browser (which cannot multicast) a behaviour that is never enabled.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type Mdns = libp2p::swarm::dummy::Behaviour;
+
 /// Extra room in a Kademlia message for the key, publisher and framing of a record.
 const MESSAGE_OVERHEAD: usize = 4 * 1024;
 
@@ -23,7 +30,7 @@ pub(crate) struct Behaviour<D: NetabaseDefinitionTrait> {
     pub(crate) kad: kad::Behaviour<KadStore<D>>,
     pub(crate) identify: identify::Behaviour,
     pub(crate) ping: ping::Behaviour,
-    pub(crate) mdns: Toggle<mdns::tokio::Behaviour>,
+    pub(crate) mdns: Toggle<Mdns>,
     pub(crate) limits: connection_limits::Behaviour,
 }
 
@@ -63,21 +70,7 @@ impl<D: NetabaseDefinitionTrait> Behaviour<D> {
                 .with_agent_version(format!("netabase/{}", env!("CARGO_PKG_VERSION"))),
         );
 
-        let mdns_config = &config.dht_discovery.mdns_discovery;
-        let mdns = if mdns_config.enabled {
-            let mdns = mdns::tokio::Behaviour::new(
-                mdns::Config {
-                    ttl: mdns_config.ttl,
-                    query_interval: mdns_config.query_interval,
-                    enable_ipv6: false,
-                },
-                local,
-            )
-            .map_err(|err| Error::Transport(format!("mDNS: {err}")))?;
-            Some(mdns)
-        } else {
-            None
-        };
+        let mdns = mdns(config, local)?;
 
         let limits = &config.connection_limits;
         let limits = connection_limits::Behaviour::new(
@@ -97,4 +90,33 @@ impl<D: NetabaseDefinitionTrait> Behaviour<D> {
             limits,
         })
     }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn mdns(config: &NetabaseConfig, local: libp2p::PeerId) -> Result<Option<Mdns>> {
+    let mdns_config = &config.dht_discovery.mdns_discovery;
+    if !mdns_config.enabled {
+        return Ok(None);
+    }
+    let mdns = Mdns::new(
+        libp2p::mdns::Config {
+            ttl: mdns_config.ttl,
+            query_interval: mdns_config.query_interval,
+            enable_ipv6: false,
+        },
+        local,
+    )
+    .map_err(|err| Error::Transport(format!("mDNS: {err}")))?;
+    Ok(Some(mdns))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn mdns(config: &NetabaseConfig, _local: libp2p::PeerId) -> Result<Option<Mdns>> {
+    if config.dht_discovery.mdns_discovery.enabled {
+        return Err(Error::InvalidConfig {
+            field: "dht_discovery.mdns_discovery.enabled",
+            reason: "mDNS is not available in the browser".into(),
+        });
+    }
+    Ok(None)
 }

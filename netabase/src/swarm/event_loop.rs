@@ -10,8 +10,9 @@ use libp2p::kad::{
     PutRecordError, QueryId, QueryResult, QueryStats, RecordKey, store::RecordStore,
 };
 use libp2p::swarm::SwarmEvent;
+#[cfg(not(target_arch = "wasm32"))]
 use libp2p::swarm::dial_opts::DialOpts;
-use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identify, mdns};
+use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identify};
 use netabase_store::record_store::{RecordStoreEvent, decode_record};
 use netabase_store::traits::definition::NetabaseDefinitionTrait;
 use tokio::sync::{broadcast, mpsc};
@@ -78,6 +79,7 @@ pub(crate) struct LoopSettings {
     pub(crate) quorum: kad::Quorum,
     /// How many valid records end a `get_record` query.
     pub(crate) get_quorum: usize,
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) mdns_auto_connect: bool,
 }
 
@@ -401,7 +403,10 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
             SwarmEvent::Behaviour(BehaviourEvent::Kad(event)) => {
                 from = self.handle_kad_event(event)
             }
+            #[cfg(not(target_arch = "wasm32"))]
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(event)) => self.handle_mdns_event(event),
+            #[cfg(target_arch = "wasm32")]
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(never)) => match never {},
             SwarmEvent::Behaviour(BehaviourEvent::Identify(event)) => {
                 self.handle_identify_event(event)
             }
@@ -572,9 +577,10 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
         }
     }
 
-    fn handle_mdns_event(&mut self, event: mdns::Event) {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn handle_mdns_event(&mut self, event: libp2p::mdns::Event) {
         match event {
-            mdns::Event::Discovered(peers) => {
+            libp2p::mdns::Event::Discovered(peers) => {
                 let mut to_dial = HashSet::new();
                 for (peer, address) in peers {
                     if self.settings.mdns_auto_connect {
@@ -592,7 +598,7 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
                     }
                 }
             }
-            mdns::Event::Expired(peers) => {
+            libp2p::mdns::Event::Expired(peers) => {
                 for (peer, address) in peers {
                     if self.settings.mdns_auto_connect {
                         self.kad().remove_address(&peer, &address);

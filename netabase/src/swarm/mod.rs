@@ -10,18 +10,19 @@ use std::time::Duration;
 use libp2p::futures::StreamExt;
 use libp2p::identity::Keypair;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, StreamProtocol, SwarmBuilder, kad, noise, tcp, yamux};
+#[cfg(not(target_arch = "wasm32"))]
+use libp2p::tcp;
+use libp2p::{Multiaddr, StreamProtocol, SwarmBuilder, kad, noise, yamux};
 use netabase_store::NetabaseStore;
 use netabase_store::databases::any_store::AnyStore;
 use netabase_store::record_store::NetabaseRecordStore;
 use netabase_store::traits::definition::NetabaseDefinitionTrait;
 use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinHandle;
 
 use crate::config::NetabaseConfig;
 use crate::errors::{Error, Result};
 use crate::event::NetabaseSwarmEvent;
-use behaviour::Behaviour;
+use behaviour::{Behaviour, KadStore};
 use command::Command;
 use event_loop::{EventLoop, LoopSettings};
 
@@ -31,7 +32,84 @@ const LISTEN_WAIT: Duration = Duration::from_secs(10);
 /// A started node: the command channel into its task and the task.
 pub(crate) struct Running<D> {
     pub(crate) commands: mpsc::Sender<Command<D>>,
-    pub(crate) task: JoinHandle<()>,
+    pub(crate) task: TaskHandle,
+}
+
+/// The node's task, to wait for when it stops.
+pub(crate) struct TaskHandle {
+    #[cfg(not(target_arch = "wasm32"))]
+    join: tokio::task::JoinHandle<()>,
+    #[cfg(target_arch = "wasm32")]
+    done: tokio::sync::oneshot::Receiver<()>,
+}
+
+impl TaskHandle {
+    /// Spawns the node's task: on the tokio runtime natively, on the page's event loop in the
+    /// browser (where the swarm is not `Send`).
+    fn spawn(task: impl std::future::Future<Output = ()> + MaybeSend + 'static) -> Self {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            TaskHandle {
+                join: tokio::spawn(task),
+            }
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let (finished, done) = tokio::sync::oneshot::channel();
+            wasm_bindgen_futures::spawn_local(async move {
+                task.await;
+                let _ = finished.send(());
+            });
+            TaskHandle { done }
+        }
+    }
+
+    /// Waits until the task has ended.
+    pub(crate) async fn join(self) -> Result<()> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.join
+                .await
+                .map_err(|err| Error::Transport(format!("the node's task failed: {err}")))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            // A dropped sender means the task was dropped with the page: it has ended too.
+            let _ = self.done.await;
+            Ok(())
+        }
+    }
+}
+
+/// `Send` natively, where the task runs on a multi-threaded runtime; nothing in the browser.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) trait MaybeSend: Send {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send> MaybeSend for T {}
+/// `Send` natively, where the task runs on a multi-threaded runtime; nothing in the browser.
+#[cfg(target_arch = "wasm32")]
+pub(crate) trait MaybeSend {}
+#[cfg(target_arch = "wasm32")]
+impl<T> MaybeSend for T {}
+
+/// Runs `future` for at most `limit`; `None` if it did not finish.
+pub(crate) async fn within<F: std::future::Future>(
+    limit: Duration,
+    future: F,
+) -> Option<F::Output> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        tokio::time::timeout(limit, future).await.ok()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        use libp2p::futures::future::{Either, select};
+        let future = std::pin::pin!(future);
+        match select(future, futures_timer::Delay::new(limit)).await {
+            Either::Left((output, _)) => Some(output),
+            Either::Right(_) => None,
+        }
+    }
 }
 
 /// Builds the swarm, starts listening, waits until every listener has an address, and spawns
@@ -48,30 +126,7 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
         config.record_store.clone(),
     );
     let store_events = record_store.events();
-    let transport = |err: &dyn std::fmt::Display| Error::Transport(err.to_string());
-    let mut behaviour_error = None;
-    let mut swarm = SwarmBuilder::with_existing_identity(keypair.clone())
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .map_err(|err| transport(&err))?
-        .with_quic()
-        .with_dns()
-        .map_err(|err| transport(&err))?
-        .with_behaviour(|key| match Behaviour::new(key, record_store, config) {
-            Ok(behaviour) => Ok(behaviour),
-            Err(err) => {
-                let message = err.to_string();
-                behaviour_error = Some(err);
-                Err(message.into())
-            }
-        })
-        .map_err(|err| behaviour_error.take().unwrap_or_else(|| transport(&err)))?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_connection_timeout))
-        .build();
+    let mut swarm = build_swarm(keypair, record_store, config).await?;
 
     for (peer, address) in &config.dht_discovery.bootstrap_peers {
         swarm.add_peer_address(*peer, address.clone());
@@ -112,11 +167,85 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
             kad_protocol,
             quorum: config.quorum,
             get_quorum,
+            #[cfg(not(target_arch = "wasm32"))]
             mdns_auto_connect: config.dht_discovery.mdns_discovery.auto_connect,
         },
     );
-    let task = tokio::spawn(event_loop.run());
+    let task = TaskHandle::spawn(event_loop.run());
     Ok(Running { commands, task })
+}
+
+/// Builds the behaviour, keeping its own error (the builder only carries a message).
+fn behaviour<D: NetabaseDefinitionTrait>(
+    key: &Keypair,
+    record_store: KadStore<D>,
+    config: &NetabaseConfig,
+    error: &mut Option<Error>,
+) -> std::result::Result<Behaviour<D>, Box<dyn std::error::Error + Send + Sync>> {
+    Behaviour::new(key, record_store, config).map_err(|err| {
+        let message = err.to_string();
+        *error = Some(err);
+        message.into()
+    })
+}
+
+fn transport(err: &dyn std::fmt::Display) -> Error {
+    Error::Transport(err.to_string())
+}
+
+/// The native swarm: TCP, QUIC and websocket, each with noise and yamux, and DNS.
+#[cfg(not(target_arch = "wasm32"))]
+async fn build_swarm<D: NetabaseDefinitionTrait>(
+    keypair: &Keypair,
+    record_store: KadStore<D>,
+    config: &NetabaseConfig,
+) -> Result<libp2p::Swarm<Behaviour<D>>> {
+    let mut behaviour_error = None;
+    Ok(SwarmBuilder::with_existing_identity(keypair.clone())
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|err| transport(&err))?
+        .with_quic()
+        .with_dns()
+        .map_err(|err| transport(&err))?
+        .with_websocket(noise::Config::new, yamux::Config::default)
+        .await
+        .map_err(|err| transport(&err))?
+        .with_behaviour(|key| behaviour(key, record_store, config, &mut behaviour_error))
+        .map_err(|err| behaviour_error.take().unwrap_or_else(|| transport(&err)))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_connection_timeout))
+        .build())
+}
+
+/// The browser swarm: websockets (the browser's own) with noise and yamux.
+#[cfg(target_arch = "wasm32")]
+async fn build_swarm<D: NetabaseDefinitionTrait>(
+    keypair: &Keypair,
+    record_store: KadStore<D>,
+    config: &NetabaseConfig,
+) -> Result<libp2p::Swarm<Behaviour<D>>> {
+    use libp2p::Transport;
+    use libp2p::core::upgrade::Version;
+    let mut behaviour_error = None;
+    Ok(SwarmBuilder::with_existing_identity(keypair.clone())
+        .with_wasm_bindgen()
+        .with_other_transport(|key| {
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+                libp2p::websocket_websys::Transport::default()
+                    .upgrade(Version::V1)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default()),
+            )
+        })
+        .map_err(|err| transport(&err))?
+        .with_behaviour(|key| behaviour(key, record_store, config, &mut behaviour_error))
+        .map_err(|err| behaviour_error.take().unwrap_or_else(|| transport(&err)))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_connection_timeout))
+        .build())
 }
 
 /// Drives the swarm until every listener reported at least one address (publishing the events
@@ -128,7 +257,7 @@ async fn wait_for_listeners<D: NetabaseDefinitionTrait>(
 ) -> Result<Vec<Multiaddr>> {
     let mut ready = HashSet::new();
     let mut addresses = Vec::new();
-    let waited = tokio::time::timeout(LISTEN_WAIT, async {
+    let waited = within(LISTEN_WAIT, async {
         while ready.len() < listeners.len() {
             match swarm.select_next_some().await {
                 SwarmEvent::NewListenAddr {
@@ -156,8 +285,8 @@ async fn wait_for_listeners<D: NetabaseDefinitionTrait>(
     })
     .await;
     match waited {
-        Ok(result) => result.map(|()| addresses),
-        Err(_) => Err(Error::Transport(format!(
+        Some(result) => result.map(|()| addresses),
+        None => Err(Error::Transport(format!(
             "listeners did not report an address within {LISTEN_WAIT:?}"
         ))),
     }

@@ -1,4 +1,5 @@
 //! Integration tests of the netabase node: one binary, one module per concern.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 mod isolation;

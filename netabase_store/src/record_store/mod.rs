@@ -51,7 +51,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Bound;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+// kad's clock: std's natively, the browser's on wasm32.
+use web_time::{Instant, SystemTime, UNIX_EPOCH};
 
 use libp2p::kad::store::{Error, RecordStore};
 use libp2p::kad::{ProviderRecord, Record, RecordKey};
