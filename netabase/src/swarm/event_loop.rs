@@ -78,6 +78,8 @@ pub(crate) struct LoopSettings {
     pub(crate) quorum: kad::Quorum,
     /// How many valid records end a `get_record` query.
     pub(crate) get_quorum: usize,
+    /// How many confirmations end a `put_record` query.
+    pub(crate) put_quorum: usize,
     pub(crate) mdns_auto_connect: bool,
 }
 
@@ -447,8 +449,11 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
         match result {
             QueryResult::PutRecord(result) => {
                 if let Some(Pending::PutRecord { key, reply }) = self.pending.remove(&id) {
+                    // A put query ends at the confirmation that reaches the quorum; its stats
+                    // also count the answers of the lookup before the puts, so they are no
+                    // measure of the peers that stored the record.
                     let (peers_stored, quorum_reached) = match result {
-                        Ok(_) => (stats.num_successes() as usize, true),
+                        Ok(_) => (self.settings.put_quorum, true),
                         Err(
                             PutRecordError::QuorumFailed { success, .. }
                             | PutRecordError::Timeout { success, .. },

@@ -100,6 +100,12 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
         kad::Quorum::Majority => config.replication_factor.get() / 2 + 1,
         kad::Quorum::All => config.replication_factor.get(),
     };
+    // What libp2p's `Quorum::eval` makes of the quorum for a put: a put query ends as soon as
+    // this many peers confirmed.
+    let put_quorum = match config.quorum {
+        kad::Quorum::N(n) => n.get().min(config.replication_factor.get()),
+        _ => get_quorum,
+    };
     let (commands, command_receiver) = mpsc::channel(config.command_channel_size.max(1));
     let event_loop = EventLoop::new(
         swarm,
@@ -112,6 +118,7 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
             kad_protocol,
             quorum: config.quorum,
             get_quorum,
+            put_quorum,
             mdns_auto_connect: config.dht_discovery.mdns_discovery.auto_connect,
         },
     );
