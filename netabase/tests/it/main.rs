@@ -1,4 +1,7 @@
 //! Integration tests of the netabase node: one binary, one module per concern.
 
 mod common;
+mod mdns;
+mod netns;
+mod process;
 mod records;
