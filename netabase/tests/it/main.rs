@@ -5,3 +5,4 @@ mod mdns;
 mod netns;
 mod process;
 mod records;
+mod topology;
