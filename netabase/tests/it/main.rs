@@ -5,4 +5,5 @@ mod mdns;
 mod netns;
 mod process;
 mod records;
+mod seeds;
 mod topology;
