@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::errors::{Error, Result};
 use crate::event::NetabaseSwarmEvent;
 use crate::outcome::{BootstrapOutcome, FoundRecord, ProvideOutcome, PutRecordOutcome};
+use crate::swarm::Listening;
 use crate::swarm::behaviour::{Behaviour, BehaviourEvent};
 use crate::swarm::command::{Command, Reply};
 
@@ -68,6 +69,8 @@ pub(crate) struct EventLoop<D: NetabaseDefinitionTrait> {
     pub(crate) store_events: broadcast::Receiver<RecordStoreEvent>,
     listeners: Vec<ListenerId>,
     listen_addresses: Vec<Multiaddr>,
+    /// Swarm events from before the task started, handled first.
+    deferred: Vec<SwarmEvent<BehaviourEvent<D>>>,
     settings: LoopSettings,
     pending: HashMap<QueryId, Pending<D>>,
 }
@@ -90,7 +93,7 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
         events: broadcast::Sender<NetabaseSwarmEvent<D>>,
         store_events: broadcast::Receiver<RecordStoreEvent>,
         listeners: Vec<ListenerId>,
-        listen_addresses: Vec<Multiaddr>,
+        listening: Listening<D>,
         settings: LoopSettings,
     ) -> Self {
         EventLoop {
@@ -99,7 +102,8 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
             events,
             store_events,
             listeners,
-            listen_addresses,
+            listen_addresses: listening.addresses,
+            deferred: listening.deferred,
             settings,
             pending: HashMap::new(),
         }
@@ -107,6 +111,10 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
 
     /// Runs until a `Stop` command, or until every handle is gone.
     pub(crate) async fn run(mut self) {
+        // First what happened while `start_swarm` waited for the listeners.
+        for event in std::mem::take(&mut self.deferred) {
+            self.handle_swarm_event(event);
+        }
         loop {
             tokio::select! {
                 command = self.commands.recv() => match command {

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use crate::config::NetabaseConfig;
 use crate::errors::{Error, Result};
 use crate::event::NetabaseSwarmEvent;
-use behaviour::Behaviour;
+use behaviour::{Behaviour, BehaviourEvent};
 use command::Command;
 use event_loop::{EventLoop, LoopSettings};
 
@@ -85,7 +85,7 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
             .map_err(|err| Error::Transport(format!("cannot listen on {address}: {err}")))?;
         listeners.push(id);
     }
-    let listen_addresses = wait_for_listeners(&mut swarm, &listeners, &events).await?;
+    let listening = wait_for_listeners(&mut swarm, &listeners, &events).await?;
 
     let kad_protocol =
         StreamProtocol::try_from_owned(config.kademlia_protocol.clone()).map_err(|err| {
@@ -113,7 +113,7 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
         events,
         store_events,
         listeners,
-        listen_addresses,
+        listening,
         LoopSettings {
             kad_protocol,
             quorum: config.quorum,
@@ -126,15 +126,26 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
     Ok(Running { commands, task })
 }
 
-/// Drives the swarm until every listener reported at least one address (publishing the events
-/// it sees), and returns the addresses.
+/// What happened while the node waited for its listeners.
+pub(crate) struct Listening<D: NetabaseDefinitionTrait> {
+    /// The addresses the listeners reported.
+    pub(crate) addresses: Vec<Multiaddr>,
+    /// Every other event, in order, for the node's task to handle first: an mDNS discovery or
+    /// an inbound connection can arrive before the last listener is ready, and libp2p reports
+    /// each only once.
+    pub(crate) deferred: Vec<SwarmEvent<BehaviourEvent<D>>>,
+}
+
+/// Drives the swarm until every listener reported at least one address (publishing a
+/// `Listening` event for each address), keeping the other events for the node's task.
 async fn wait_for_listeners<D: NetabaseDefinitionTrait>(
     swarm: &mut libp2p::Swarm<Behaviour<D>>,
     listeners: &[libp2p::core::transport::ListenerId],
     events: &broadcast::Sender<NetabaseSwarmEvent<D>>,
-) -> Result<Vec<Multiaddr>> {
+) -> Result<Listening<D>> {
     let mut ready = HashSet::new();
     let mut addresses = Vec::new();
+    let mut deferred = Vec::new();
     let waited = tokio::time::timeout(LISTEN_WAIT, async {
         while ready.len() < listeners.len() {
             match swarm.select_next_some().await {
@@ -156,14 +167,17 @@ async fn wait_for_listeners<D: NetabaseDefinitionTrait>(
                         "listener on {addresses:?} closed while starting: {reason:?}"
                     )));
                 }
-                other => tracing::trace!(event = ?other, "event while starting"),
+                other => deferred.push(other),
             }
         }
         Ok(())
     })
     .await;
     match waited {
-        Ok(result) => result.map(|()| addresses),
+        Ok(result) => result.map(|()| Listening {
+            addresses,
+            deferred,
+        }),
         Err(_) => Err(Error::Transport(format!(
             "listeners did not report an address within {LISTEN_WAIT:?}"
         ))),
