@@ -27,6 +27,13 @@ const CHILD_TEST: &str = "mdns::child";
 /// How long a child retries `put_record` / `get_record`.
 const PATIENCE: Duration = Duration::from_secs(60);
 
+/// How long a child waits for its first mDNS discovery. A node finds a peer when the peer
+/// answers one of its queries; libp2p sends them at 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 and 63.5 s
+/// (doubling intervals) until one is answered, so a peer that starts slowly (a loaded
+/// machine) can be found only at the 31.5 or 63.5 s query. Unloaded, discovery takes about a
+/// second.
+const DISCOVERY_WAIT: Duration = Duration::from_secs(70);
+
 /// Prints every later mDNS discovery as `DISCOVERED <peer> <address>`.
 fn report_discoveries(mut events: broadcast::Receiver<NetabaseSwarmEvent<ChatDefinition>>) {
     tokio::spawn(async move {
@@ -93,11 +100,20 @@ fn child() {
         for address in addresses {
             println!("LISTEN {address}");
         }
-        let (peer, address) = next_event(&mut events, "an mDNS discovery", |event| match event {
-            NetabaseSwarmEvent::PeerDiscovered { peer, address } => Some((*peer, address.clone())),
-            _ => None,
-        })
-        .await;
+        let discovery = async {
+            loop {
+                match events.recv().await {
+                    Ok(NetabaseSwarmEvent::PeerDiscovered { peer, address }) => {
+                        return (peer, address);
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => panic!("the node's events ended"),
+                }
+            }
+        };
+        let (peer, address) = tokio::time::timeout(DISCOVERY_WAIT, discovery)
+            .await
+            .unwrap_or_else(|_| panic!("no mDNS discovery within {DISCOVERY_WAIT:?}"));
         println!("DISCOVERED {peer} {address}");
         report_discoveries(events);
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::common::Message;
 
 /// How long a parent waits for any one thing from a child (a line, an exit).
-pub const CHILD_WAIT: Duration = Duration::from_secs(120);
+pub const CHILD_WAIT: Duration = Duration::from_secs(150);
 
 /// A child process running one ignored test of this binary.
 pub struct ChildProcess {

@@ -5,8 +5,8 @@
 //! bootstraps, publishes its messages with `put_record` (quorum one: the receiver stores them)
 //! and prints each message it sent. The receiver waits until its store holds exactly the
 //! expected messages (read through the sender secondary index), then prints every record its
-//! DHT store holds. The parent checks exact counts and every byte of every message, and that
-//! every child exited cleanly.
+//! DHT store holds. Every node stays up until the parent has heard from all of them. The parent
+//! checks exact counts and every byte of every message, and that every child exited cleanly.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -148,11 +148,13 @@ fn child() {
                     println!("SENT {}", encode_message(&message));
                 }
                 println!("DONE");
-                // Stay up until the parent has heard from the receiver.
-                tokio::task::block_in_place(wait_for_stdin_to_close);
             }
             other => panic!("unknown role {other}"),
         }
+        // Stay up until the parent has heard from every node: a receiver that stopped as soon
+        // as it held the last message could close the connection before its confirmation
+        // left, and a sender's put would fail.
+        tokio::task::block_in_place(wait_for_stdin_to_close);
         bounded("stop_swarm", node.stop_swarm())
             .await
             .expect("stop the node");
@@ -243,14 +245,16 @@ fn run_topology(senders: &[&str], count: usize, contents: Contents) {
     for sender in &mut sender_children {
         sender.expect("DONE");
     }
+    receiver.expect("DONE");
+    // Everyone did their part: let them all stop.
+    receiver.close_stdin();
+    for sender in &mut sender_children {
+        sender.close_stdin();
+    }
     let receiver = receiver.finish();
-    receiver.assert_success();
     let senders_finished: Vec<Finished> = sender_children
         .into_iter()
-        .map(|mut sender| {
-            sender.close_stdin();
-            sender.finish()
-        })
+        .map(ChildProcess::finish)
         .collect();
 
     // No child crashed: each exited with status 0 after stopping its node.
