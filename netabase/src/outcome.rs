@@ -8,7 +8,9 @@ use libp2p::kad::RecordKey;
 pub struct PutRecordOutcome {
     /// The record's key.
     pub key: RecordKey,
-    /// How many peers confirmed they stored the record.
+    /// How many peers confirmed they stored the record before the query ended: the quorum
+    /// when it was reached (the query ends at that confirmation; other peers it was sent to may
+    /// store the record too), otherwise those that confirmed in time.
     pub peers_stored: usize,
     /// Whether the configured quorum confirmed. The record is stored locally either way.
     pub quorum_reached: bool,
@@ -19,7 +21,9 @@ pub struct PutRecordOutcome {
 pub struct ProvideOutcome {
     /// The provided key.
     pub key: RecordKey,
-    /// How many peers accepted the provider record.
+    /// Requests of the announcement query that succeeded: the lookup of the closest peers
+    /// and the announcements sent to them, counted together as libp2p reports them.
+    /// Announcements get no answer, so this is no count of peers that stored the record.
     pub peers_stored: usize,
     /// Whether the announcement query finished in time.
     pub completed: bool,

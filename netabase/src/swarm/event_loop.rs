@@ -20,6 +20,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::errors::{Error, Result};
 use crate::event::NetabaseSwarmEvent;
 use crate::outcome::{BootstrapOutcome, FoundRecord, ProvideOutcome, PutRecordOutcome};
+use crate::swarm::Listening;
 use crate::swarm::behaviour::{Behaviour, BehaviourEvent};
 use crate::swarm::command::{Command, Reply};
 
@@ -69,6 +70,8 @@ pub(crate) struct EventLoop<D: NetabaseDefinitionTrait> {
     pub(crate) store_events: broadcast::Receiver<RecordStoreEvent>,
     listeners: Vec<ListenerId>,
     listen_addresses: Vec<Multiaddr>,
+    /// Swarm events from before the task started, handled first.
+    deferred: Vec<SwarmEvent<BehaviourEvent<D>>>,
     settings: LoopSettings,
     pending: HashMap<QueryId, Pending<D>>,
 }
@@ -79,6 +82,8 @@ pub(crate) struct LoopSettings {
     pub(crate) quorum: kad::Quorum,
     /// How many valid records end a `get_record` query.
     pub(crate) get_quorum: usize,
+    /// How many confirmations end a `put_record` query.
+    pub(crate) put_quorum: usize,
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) mdns_auto_connect: bool,
 }
@@ -90,7 +95,7 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
         events: broadcast::Sender<NetabaseSwarmEvent<D>>,
         store_events: broadcast::Receiver<RecordStoreEvent>,
         listeners: Vec<ListenerId>,
-        listen_addresses: Vec<Multiaddr>,
+        listening: Listening<D>,
         settings: LoopSettings,
     ) -> Self {
         EventLoop {
@@ -99,7 +104,8 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
             events,
             store_events,
             listeners,
-            listen_addresses,
+            listen_addresses: listening.addresses,
+            deferred: listening.deferred,
             settings,
             pending: HashMap::new(),
         }
@@ -111,6 +117,10 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
     /// only when the swarm has no event ready, so the kad event that explains it (an inbound
     /// PUT from a peer) is handled first and attributes it to that peer.
     pub(crate) async fn run(mut self) {
+        // First what happened while `start_swarm` waited for the listeners.
+        for event in std::mem::take(&mut self.deferred) {
+            self.handle_swarm_event(event);
+        }
         loop {
             tokio::select! {
                 biased;
@@ -467,8 +477,11 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
         match result {
             QueryResult::PutRecord(result) => {
                 if let Some(Pending::PutRecord { key, reply }) = self.pending.remove(&id) {
+                    // A put query ends at the confirmation that reaches the quorum; its stats
+                    // also count the answers of the lookup before the puts, so they are no
+                    // measure of the peers that stored the record.
                     let (peers_stored, quorum_reached) = match result {
-                        Ok(_) => (stats.num_successes() as usize, true),
+                        Ok(_) => (self.settings.put_quorum, true),
                         Err(
                             PutRecordError::QuorumFailed { success, .. }
                             | PutRecordError::Timeout { success, .. },

@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::config::NetabaseConfig;
 use crate::errors::{Error, Result};
 use crate::event::NetabaseSwarmEvent;
-use behaviour::{Behaviour, KadStore};
+use behaviour::{Behaviour, BehaviourEvent, KadStore};
 use command::Command;
 use event_loop::{EventLoop, LoopSettings};
 
@@ -140,7 +140,7 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
             .map_err(|err| Error::Transport(format!("cannot listen on {address}: {err}")))?;
         listeners.push(id);
     }
-    let listen_addresses = wait_for_listeners(&mut swarm, &listeners, &events).await?;
+    let listening = wait_for_listeners(&mut swarm, &listeners, &events).await?;
 
     let kad_protocol =
         StreamProtocol::try_from_owned(config.kademlia_protocol.clone()).map_err(|err| {
@@ -155,6 +155,12 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
         kad::Quorum::Majority => config.replication_factor.get() / 2 + 1,
         kad::Quorum::All => config.replication_factor.get(),
     };
+    // What libp2p's `Quorum::eval` makes of the quorum for a put: a put query ends as soon as
+    // this many peers confirmed.
+    let put_quorum = match config.quorum {
+        kad::Quorum::N(n) => n.get().min(config.replication_factor.get()),
+        _ => get_quorum,
+    };
     let (commands, command_receiver) = mpsc::channel(config.command_channel_size.max(1));
     let event_loop = EventLoop::new(
         swarm,
@@ -162,11 +168,12 @@ pub(crate) async fn start<D: NetabaseDefinitionTrait>(
         events,
         store_events,
         listeners,
-        listen_addresses,
+        listening,
         LoopSettings {
             kad_protocol,
             quorum: config.quorum,
             get_quorum,
+            put_quorum,
             #[cfg(not(target_arch = "wasm32"))]
             mdns_auto_connect: config.dht_discovery.mdns_discovery.auto_connect,
         },
@@ -248,15 +255,26 @@ async fn build_swarm<D: NetabaseDefinitionTrait>(
         .build())
 }
 
-/// Drives the swarm until every listener reported at least one address (publishing the events
-/// it sees), and returns the addresses.
+/// What happened while the node waited for its listeners.
+pub(crate) struct Listening<D: NetabaseDefinitionTrait> {
+    /// The addresses the listeners reported.
+    pub(crate) addresses: Vec<Multiaddr>,
+    /// Every other event, in order, for the node's task to handle first: an mDNS discovery or
+    /// an inbound connection can arrive before the last listener is ready, and libp2p reports
+    /// each only once.
+    pub(crate) deferred: Vec<SwarmEvent<BehaviourEvent<D>>>,
+}
+
+/// Drives the swarm until every listener reported at least one address (publishing a
+/// `Listening` event for each address), keeping the other events for the node's task.
 async fn wait_for_listeners<D: NetabaseDefinitionTrait>(
     swarm: &mut libp2p::Swarm<Behaviour<D>>,
     listeners: &[libp2p::core::transport::ListenerId],
     events: &broadcast::Sender<NetabaseSwarmEvent<D>>,
-) -> Result<Vec<Multiaddr>> {
+) -> Result<Listening<D>> {
     let mut ready = HashSet::new();
     let mut addresses = Vec::new();
+    let mut deferred = Vec::new();
     let waited = within(LISTEN_WAIT, async {
         while ready.len() < listeners.len() {
             match swarm.select_next_some().await {
@@ -278,14 +296,17 @@ async fn wait_for_listeners<D: NetabaseDefinitionTrait>(
                         "listener on {addresses:?} closed while starting: {reason:?}"
                     )));
                 }
-                other => tracing::trace!(event = ?other, "event while starting"),
+                other => deferred.push(other),
             }
         }
         Ok(())
     })
     .await;
     match waited {
-        Some(result) => result.map(|()| addresses),
+        Some(result) => result.map(|()| Listening {
+            addresses,
+            deferred,
+        }),
         None => Err(Error::Transport(format!(
             "listeners did not report an address within {LISTEN_WAIT:?}"
         ))),

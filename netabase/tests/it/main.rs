@@ -4,5 +4,10 @@
 mod common;
 mod isolation;
 mod lifecycle;
+mod mdns;
+mod netns;
+mod process;
 mod records;
 mod rogue;
+mod seeds;
+mod topology;
