@@ -13,12 +13,15 @@
 //! callgrind counts only the operation. Without arguments (as `cargo bench` runs it) every
 //! target does every operation once on 10 items, as a smoke test.
 
+// Only part of the shared modules is used here.
+#[allow(dead_code)]
 #[path = "cross_store/model.rs"]
 mod model;
 #[path = "cross_store/peer.rs"]
 mod peer;
 #[path = "cross_store/raw.rs"]
 mod raw;
+#[allow(dead_code)]
 #[path = "cross_store/wrapped.rs"]
 mod wrapped;
 

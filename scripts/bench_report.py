@@ -138,6 +138,8 @@ add(
     f"{meta.get('rustc', '?')}"
 )
 add(f"* machine: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores")
+if meta.get("incomplete", "").strip():
+    add(f"* **incomplete**: {meta['incomplete'].strip()} did not finish (failed or timed out)")
 add(
     f"* 1-minute load average: {meta.get('load_before', '?')} before, "
     f"{meta.get('load_middle', '?')} between the two benchmarks, {meta.get('load_after', '?')} after"

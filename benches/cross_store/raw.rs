@@ -128,21 +128,21 @@ impl RawRedb {
         }
     }
 
-    fn get_one(users: &impl ReadableTable<Bytes, Bytes>, id: u64) -> usize {
+    fn get_one(users: &impl ReadableTable<Bytes, Bytes>, id: u64) -> Option<User> {
         users
             .get(&id.to_be_bytes()[..])
             .expect("reads")
             .map(|value| decode(value.value()))
-            .is_some() as usize
     }
 
+    /// The models whose email is `email`, as the wrapper returns them.
     fn query_one(
         users: &impl ReadableTable<Bytes, Bytes>,
         index: &impl ReadableTable<Bytes, Bytes>,
         email: &str,
-    ) -> usize {
+    ) -> Vec<User> {
         let (start, end) = index_range(email);
-        let mut found = 0;
+        let mut found = Vec::new();
         for entry in index
             .range(start.as_slice()..end.as_slice())
             .expect("ranges")
@@ -150,7 +150,7 @@ impl RawRedb {
             let (entry, _) = entry.expect("reads");
             let id = id_of_entry(entry.value());
             let user = users.get(&id[..]).expect("reads").expect("not dangling");
-            found += (decode(user.value()).email.len() == email.len()) as usize;
+            found.push(decode(user.value()));
         }
         found
     }
@@ -183,13 +183,16 @@ impl Target for RawRedb {
                 .iter()
                 .map(|&id| {
                     let txn = self.db.begin_read().expect("begins");
-                    Self::get_one(&txn.open_table(USERS).expect("opens"), id)
+                    Self::get_one(&txn.open_table(USERS).expect("opens"), id).is_some() as usize
                 })
                 .sum(),
+            // The same output as `get_many`: every model, collected.
             _ => {
                 let txn = self.db.begin_read().expect("begins");
                 let users = txn.open_table(USERS).expect("opens");
-                ids.iter().map(|&id| Self::get_one(&users, id)).sum()
+                let found: Vec<Option<User>> =
+                    ids.iter().map(|&id| Self::get_one(&users, id)).collect();
+                found.iter().flatten().count()
             }
         }
     }
@@ -202,17 +205,19 @@ impl Target for RawRedb {
                     let txn = self.db.begin_read().expect("begins");
                     let users = txn.open_table(USERS).expect("opens");
                     let index = txn.open_table(USERS_INDEX).expect("opens");
-                    Self::query_one(&users, &index, email)
+                    Self::query_one(&users, &index, email).len()
                 })
                 .sum(),
+            // The same output as `get_many_by_secondary_keys`: one list per key, collected.
             _ => {
                 let txn = self.db.begin_read().expect("begins");
                 let users = txn.open_table(USERS).expect("opens");
                 let index = txn.open_table(USERS_INDEX).expect("opens");
-                emails
+                let found: Vec<Vec<User>> = emails
                     .iter()
                     .map(|email| Self::query_one(&users, &index, email))
-                    .sum()
+                    .collect();
+                found.iter().map(Vec::len).sum()
             }
         }
     }
@@ -325,17 +330,16 @@ impl RawSled {
         }
     }
 
-    fn get_one(&self, id: u64) -> usize {
+    fn get_one(&self, id: u64) -> Option<User> {
         self.users
             .get(id.to_be_bytes())
             .expect("reads")
             .map(|value| decode(&value))
-            .is_some() as usize
     }
 
-    fn query_one(&self, email: &str) -> usize {
+    fn query_one(&self, email: &str) -> Vec<User> {
         let (start, end) = index_range(email);
-        let mut found = 0;
+        let mut found = Vec::new();
         for entry in self.index.range(start..end) {
             let (entry, _) = entry.expect("reads");
             let user = self
@@ -343,7 +347,7 @@ impl RawSled {
                 .get(id_of_entry(&entry))
                 .expect("reads")
                 .expect("not dangling");
-            found += (decode(&user).email.len() == email.len()) as usize;
+            found.push(decode(&user));
         }
         found
     }
@@ -372,13 +376,30 @@ impl Target for RawSled {
         users.len()
     }
 
-    // sled has no read transactions: a read is a read, in any mode.
-    fn get(&self, _mode: Mode, ids: &[u64]) -> usize {
-        ids.iter().map(|&id| self.get_one(id)).sum()
+    // sled has no read transactions: `bulk` differs from `loop` only in collecting every
+    // result, as the wrapper's bulk calls return them.
+    fn get(&self, mode: Mode, ids: &[u64]) -> usize {
+        match mode {
+            Mode::Loop => ids
+                .iter()
+                .map(|&id| self.get_one(id).is_some() as usize)
+                .sum(),
+            _ => {
+                let found: Vec<Option<User>> = ids.iter().map(|&id| self.get_one(id)).collect();
+                found.iter().flatten().count()
+            }
+        }
     }
 
-    fn query(&self, _mode: Mode, emails: &[String]) -> usize {
-        emails.iter().map(|email| self.query_one(email)).sum()
+    fn query(&self, mode: Mode, emails: &[String]) -> usize {
+        match mode {
+            Mode::Loop => emails.iter().map(|email| self.query_one(email).len()).sum(),
+            _ => {
+                let found: Vec<Vec<User>> =
+                    emails.iter().map(|email| self.query_one(email)).collect();
+                found.iter().map(Vec::len).sum()
+            }
+        }
     }
 
     fn iterate(&self, _mode: Mode) -> usize {
