@@ -68,11 +68,16 @@ fn open(name: &str, dir: &tempfile::TempDir) -> Box<dyn Target> {
             RedbStoreZeroCopy::with_config(config("z.redb")).expect("opens"),
         )),
         "sled.raw" => Box::new(raw::RawSled::new(&dir.path().join("raw.sled"), false)),
-        "sled.netabase" => Box::new(wrapped::Wrapped::new(
-            "sled.netabase",
-            <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(config("n.sled"))
+        "sled.netabase" => Box::new(
+            wrapped::Wrapped::new(
+                "sled.netabase",
+                <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(config(
+                    "n.sled",
+                ))
                 .expect("opens"),
-        )),
+            )
+            .with_reset(wrapped::sled_reset),
+        ),
         "memory.netabase" => Box::new(wrapped::Wrapped::new(
             "memory.netabase",
             MemoryStore::<BenchDefinition>::new(),

@@ -54,13 +54,13 @@ fn config() -> Criterion {
     if quick() {
         criterion
             .sample_size(10)
-            .warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_secs(1))
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(500))
     } else {
         criterion
-            .sample_size(20)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(4))
+            .sample_size(15)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(3))
     }
 }
 

@@ -2,7 +2,9 @@
 
 use netabase_store::NetabaseStore;
 use netabase_store::databases::redb_zerocopy::RedbStoreZeroCopy;
+use netabase_store::databases::sled_store::SledStore;
 use netabase_store::engine::Backend;
+use netabase_store::traits::model::NetabaseModelTrait;
 
 use crate::model::{
     BenchDefinition, Mode, Target, User, UserEmailSecondaryKey, UserPrimaryKey, UserSecondaryKeys,
@@ -17,6 +19,7 @@ fn email_key(email: &str) -> UserSecondaryKeys {
 pub struct Wrapped<B> {
     name: &'static str,
     store: NetabaseStore<BenchDefinition, B>,
+    reset: Option<fn(&B)>,
 }
 
 impl<B: Backend> Wrapped<B> {
@@ -24,7 +27,29 @@ impl<B: Backend> Wrapped<B> {
         Wrapped {
             name,
             store: NetabaseStore::from_backend(backend),
+            reset: None,
         }
+    }
+
+    /// Resets the store (untimed) with `reset` instead of `clear()`, so that it is left in
+    /// the same state as the raw baseline's reset leaves its engine.
+    pub fn with_reset(mut self, reset: fn(&B)) -> Self {
+        self.reset = Some(reset);
+        self
+    }
+}
+
+/// Empties sled's trees with `sled::Tree::clear`, as the raw sled baseline does: netabase's
+/// `clear()` removes key by key in a transaction, which leaves sled's tree in another state,
+/// and the next measurement would pay for the difference.
+pub fn sled_reset(store: &SledStore<BenchDefinition>) {
+    for name in [User::TREE_NAMES.primary, User::TREE_NAMES.index] {
+        store
+            .db()
+            .open_tree(name)
+            .expect("opens")
+            .clear()
+            .expect("clears");
     }
 }
 
@@ -144,7 +169,10 @@ impl<B: Backend> Target for Wrapped<B> {
     }
 
     fn reset(&self) {
-        self.store.open_tree::<User>().clear().expect("clears");
+        match self.reset {
+            Some(reset) => reset(self.store.backend()),
+            None => self.store.open_tree::<User>().clear().expect("clears"),
+        }
     }
 }
 
