@@ -218,7 +218,7 @@ fn cross_store(c: &mut Criterion) {
                             iters,
                             || target.insert(Mode::Bulk, data.clone()),
                             |_| target.remove(mode, &ids),
-                            || (),
+                            || target.reset(),
                         )
                     })
                 });

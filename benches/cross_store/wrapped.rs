@@ -41,7 +41,9 @@ impl<B: Backend> Wrapped<B> {
 
 /// Empties sled's trees with `sled::Tree::clear`, as the raw sled baseline does: netabase's
 /// `clear()` removes key by key in a transaction, which leaves sled's tree in another state,
-/// and the next measurement would pay for the difference.
+/// and the next measurement would pay for the difference. Then flushes, as the raw reset does:
+/// without fsync, tens of thousands of small transactions between sled's background flushes
+/// can hang sled 0.34 in its segment accountant (sled issue 1412).
 pub fn sled_reset(store: &SledStore<BenchDefinition>) {
     for name in [User::TREE_NAMES.primary, User::TREE_NAMES.index] {
         store
@@ -51,6 +53,7 @@ pub fn sled_reset(store: &SledStore<BenchDefinition>) {
             .clear()
             .expect("clears");
     }
+    store.db().flush().expect("flushes");
 }
 
 impl<B: Backend> Target for Wrapped<B> {
