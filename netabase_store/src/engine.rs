@@ -141,6 +141,23 @@ pub trait RawTableMut: RawTable {
     /// # Errors
     /// When the engine fails.
     fn clear(&mut self) -> Result<()>;
+
+    /// Stores `value` under `key` without returning the previous value, which an engine can
+    /// then skip reading or copying.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.insert(key, value).map(drop)
+    }
+
+    /// Removes `key` (if present) without returning its value.
+    ///
+    /// # Errors
+    /// When the engine fails.
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.remove(key).map(drop)
+    }
 }
 
 /// A table handle of a [`ReadTxn`], which can hand out iterators that own their data.

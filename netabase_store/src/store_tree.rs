@@ -14,8 +14,8 @@ use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::traits::tree::{NetabaseTreeAsync, NetabaseTreeSync};
 use crate::typed::{
-    EncodedModel, ModelIter, ModelTables, SecondaryIter, WriteOp, key_bounds, key_prefix_bounds,
-    secondary_bounds, secondary_prefix_bounds,
+    EncodedModel, ModelIter, ModelTables, PrimaryTable, SecondaryIter, WriteOp, has_unique,
+    key_bounds, key_prefix_bounds, secondary_bounds, secondary_prefix_bounds,
 };
 
 type ReadTable<B> = <<B as Backend>::Read as ReadTxn>::Table;
@@ -100,6 +100,15 @@ where
         f(&tables)
     }
 
+    /// Like [`StoreTree::read`] for reads that need only the table of models.
+    fn read_primary<R>(
+        &self,
+        f: impl FnOnce(&PrimaryTable<D, M, ReadTable<B>>) -> Result<R>,
+    ) -> Result<R> {
+        let txn = self.backend.begin_read()?;
+        f(&PrimaryTable::open_read(&txn)?)
+    }
+
     fn write<R>(
         &self,
         f: impl for<'t> FnOnce(&mut ModelTables<D, M, WriteTable<'t, B>>, &mut EventLog) -> Result<R>,
@@ -156,7 +165,7 @@ where
     /// # Errors
     /// When the engine fails or the stored value does not decode.
     pub fn get(&self, key: M::PrimaryKey) -> Result<Option<M>> {
-        self.read(|tables| tables.get(&key))
+        self.read_primary(|table| table.get(&key))
     }
 
     /// Removes the model with primary key `key` and returns it.
@@ -342,7 +351,7 @@ where
     /// # Errors
     /// When the engine fails.
     pub fn len(&self) -> Result<usize> {
-        self.read(ModelTables::len)
+        self.read_primary(PrimaryTable::len)
     }
 
     /// Whether the tree holds no model.
@@ -368,6 +377,11 @@ where
     /// key (with each other or with a stored model; [`NetabaseError::UniqueViolation`]), or
     /// the engine fails; then nothing was written.
     pub fn put_many(&self, models: impl IntoIterator<Item = M>) -> Result<()> {
+        if !has_unique::<D, M>() {
+            // Nothing to check across the list: encode and write each model in turn. An
+            // encoding error drops the transaction, so nothing is written either way.
+            return self.write(|tables, log| tables.put_streaming(models, log));
+        }
         let ops = WriteOp::puts::<D, M>(models)?;
         self.write(|tables, log| tables.check_and_apply(&ops, log))
     }
@@ -380,7 +394,7 @@ where
         &self,
         keys: impl IntoIterator<Item = M::PrimaryKey>,
     ) -> Result<Vec<Option<M>>> {
-        self.read(|tables| keys.into_iter().map(|key| tables.get(&key)).collect())
+        self.read_primary(|table| table.get_many(keys))
     }
 
     /// Looks up every secondary key in one read transaction; one `Vec` per key, in order.

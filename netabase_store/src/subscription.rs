@@ -119,19 +119,20 @@ impl EventLog {
             self.changes.push(RawChange {
                 commit: 0,
                 tree,
-                key: model.key.clone(),
+                key: model.key().to_vec(),
                 old,
                 new: Some(model.value.clone()),
             });
         }
     }
 
-    pub(crate) fn removed(&mut self, tree: &'static str, key: Vec<u8>, old: Vec<u8>) {
+    /// Records the removal of `key` (copied only when recording) and its value `old`.
+    pub(crate) fn removed(&mut self, tree: &'static str, key: &[u8], old: Vec<u8>) {
         if self.active {
             self.changes.push(RawChange {
                 commit: 0,
                 tree,
-                key,
+                key: key.to_vec(),
                 old: Some(old),
                 new: None,
             });

@@ -36,8 +36,8 @@ use crate::subscription::EventLog;
 use crate::traits::definition::NetabaseDefinitionTrait;
 use crate::traits::model::NetabaseModelTrait;
 use crate::typed::{
-    EncodedModel, ModelIter, ModelTables, PrimaryLookup, SecondaryIter, TxnState, WriteOp,
-    key_bounds, key_prefix_bounds, secondary_bounds, secondary_prefix_bounds,
+    EncodedModel, ModelIter, ModelTables, PrimaryLookup, PrimaryTable, SecondaryIter, TxnState,
+    WriteOp, key_bounds, key_prefix_bounds, secondary_bounds, secondary_prefix_bounds,
 };
 
 mod sealed {
@@ -365,12 +365,18 @@ where
         ModelTables::open(|name| Mode::open_table::<B>(txn, name))
     }
 
+    /// The table of models alone, for reads that do not need the index.
+    fn primary(&self) -> Result<PrimaryTable<D, M, <Mode as TxnMode>::Table<'txn, B>>> {
+        let txn = self.txn()?;
+        PrimaryTable::open(|name| Mode::open_table::<B>(txn, name))
+    }
+
     /// The model with primary key `key`, as this transaction sees it.
     ///
     /// # Errors
     /// When the engine fails or the stored value does not decode.
     pub fn get(&self, key: M::PrimaryKey) -> Result<Option<M>> {
-        self.tables()?.get(&key)
+        self.primary()?.get(&key)
     }
 
     /// Every model whose secondary key equals `key`, in primary-key order.
@@ -389,8 +395,7 @@ where
         &self,
         keys: impl IntoIterator<Item = M::PrimaryKey>,
     ) -> Result<Vec<Option<M>>> {
-        let tables = self.tables()?;
-        keys.into_iter().map(|key| tables.get(&key)).collect()
+        self.primary()?.get_many(keys)
     }
 
     /// The number of models.
@@ -398,7 +403,7 @@ where
     /// # Errors
     /// When the engine fails.
     pub fn len(&self) -> Result<usize> {
-        self.tables()?.len()
+        self.primary()?.len()
     }
 
     /// Whether the tree holds no model.

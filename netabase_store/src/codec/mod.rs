@@ -63,6 +63,21 @@ pub fn encode_value<T: bincode::Encode>(value: &T) -> Result<Vec<u8>, CodecError
     bincode::encode_to_vec(value, CONFIG).map_err(CodecError::Encode)
 }
 
+/// Appends the encoding of `value` to `out` (the same bytes as [`encode_value`]), reusing the
+/// buffer's memory.
+///
+/// # Errors
+/// [`CodecError::Encode`] when the value's `Encode` implementation fails; `out` may then hold
+/// part of the encoding.
+pub(crate) fn encode_value_into<T: bincode::Encode>(
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), CodecError> {
+    bincode::encode_into_std_write(value, out, CONFIG)
+        .map(drop)
+        .map_err(CodecError::Encode)
+}
+
 /// Calls `$decode(bytes, config)` with the memory limit that fits the input size.
 macro_rules! with_limit {
     ($decode:path, $bytes:expr) => {{

@@ -337,6 +337,14 @@ impl RawTableMut for AnyWriteTable<'_> {
     fn clear(&mut self) -> Result<()> {
         dispatch!(self, AnyWriteTable, table => table.clear())
     }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        dispatch!(self, AnyWriteTable, table => table.set(key, value))
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        dispatch!(self, AnyWriteTable, table => table.delete(key))
+    }
 }
 
 super::typed_store_api!(AnyStore, AnyStoreTree);

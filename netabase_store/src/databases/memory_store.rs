@@ -315,6 +315,16 @@ impl RawTableMut for MemoryWriteTable<'_> {
         self.with(|table| *table = Table::new());
         Ok(())
     }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.with(|table| table.insert(Arc::from(key), Arc::from(value)));
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.with(|table| table.remove(key));
+        Ok(())
+    }
 }
 
 super::typed_store_api!(MemoryStore, MemoryStoreTree);

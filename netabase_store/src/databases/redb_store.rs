@@ -386,6 +386,17 @@ impl RawTableMut for RedbWriteTable<'_> {
     fn clear(&mut self) -> Result<()> {
         self.0.retain(|_, _| false).map_err(redb_err("clearing"))
     }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.0
+            .insert(key, value)
+            .map(drop)
+            .map_err(redb_err("writing"))
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.0.remove(key).map(drop).map_err(redb_err("removing"))
+    }
 }
 
 super::typed_store_api!(RedbStore, RedbStoreTree);

@@ -279,8 +279,9 @@ struct Overlay {
     tree: Tree,
     /// Whether the tree was cleared in this transaction: the committed entries are hidden.
     cleared: bool,
-    /// `Some(value)` for a pending insert, `None` for a pending removal.
-    writes: BTreeMap<Vec<u8>, Option<IVec>>,
+    /// `Some(value)` for a pending insert, `None` for a pending removal. Keys are `IVec`s,
+    /// which hold short keys inline (no allocation).
+    writes: BTreeMap<IVec, Option<IVec>>,
 }
 
 impl Overlay {
@@ -301,8 +302,8 @@ pub struct SledWrite {
 }
 
 enum Op {
-    Insert(Vec<u8>, IVec),
-    Remove(Vec<u8>),
+    Insert(IVec, IVec),
+    Remove(IVec),
 }
 
 impl WriteTxn for SledWrite {
@@ -338,7 +339,7 @@ impl WriteTxn for SledWrite {
                 for key in pending.tree.iter().keys() {
                     let key = key.map_err(sled_err("listing a cleared tree"))?;
                     if !pending.writes.contains_key(key.as_ref()) {
-                        tree_ops.push(Op::Remove(key.to_vec()));
+                        tree_ops.push(Op::Remove(key));
                     }
                 }
             }
@@ -361,10 +362,10 @@ impl WriteTxn for SledWrite {
                     for op in tree_ops {
                         match op {
                             Op::Insert(key, value) => {
-                                view.insert(key.as_slice(), value.clone())?;
+                                view.insert(key.clone(), value.clone())?;
                             }
                             Op::Remove(key) => {
-                                view.remove(key.as_slice())?;
+                                view.remove(key.clone())?;
                             }
                         }
                     }
@@ -427,7 +428,7 @@ impl RawTable for SledWriteTable<'_> {
                 pending
                     .writes
                     .range::<[u8], _>(borrow_bounds(&owned))
-                    .map(|(k, v)| (IVec::from(k.as_slice()), v.clone()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
                     .collect()
             };
             let base = if pending.cleared {
@@ -469,7 +470,9 @@ impl RawTableMut for SledWriteTable<'_> {
     fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Vec<u8>>> {
         self.with(|pending| {
             let old = pending.get(key)?.map(|v| v.to_vec());
-            pending.writes.insert(key.to_vec(), Some(IVec::from(value)));
+            pending
+                .writes
+                .insert(IVec::from(key), Some(IVec::from(value)));
             Ok(old)
         })
     }
@@ -478,7 +481,7 @@ impl RawTableMut for SledWriteTable<'_> {
         self.with(|pending| {
             let old = pending.get(key)?.map(|v| v.to_vec());
             if old.is_some() {
-                pending.writes.insert(key.to_vec(), None);
+                pending.writes.insert(IVec::from(key), None);
             }
             Ok(old)
         })
@@ -488,6 +491,24 @@ impl RawTableMut for SledWriteTable<'_> {
         self.with(|pending| {
             pending.cleared = true;
             pending.writes.clear();
+            Ok(())
+        })
+    }
+
+    // Neither reads the tree: a pending write is the same whether or not the key existed (a
+    // removal of a missing key removes nothing at commit, and `len` checks each key).
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.with(|pending| {
+            pending
+                .writes
+                .insert(IVec::from(key), Some(IVec::from(value)));
+            Ok(())
+        })
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.with(|pending| {
+            pending.writes.insert(IVec::from(key), None);
             Ok(())
         })
     }

@@ -237,7 +237,7 @@ where
 {
     let encoded = EncodedModel::new::<D, M>(model)?;
     Ok(libp2p::kad::Record::new(
-        key_bytes::<D, M>(&encoded.key),
+        key_bytes::<D, M>(encoded.key()),
         envelope(M::TREE_NAMES.model, &encoded.value),
     ))
 }

@@ -150,6 +150,32 @@ impl IndexKeyWriter {
         }
     }
 
+    /// A writer that owns the encoded primary key and has room for `entries` index keys, so a
+    /// model's keys usually cost one allocation for the entries and one for their ends.
+    pub(crate) fn with_primary(primary: Vec<u8>, entries: usize) -> Self {
+        // Room for a tag and a short secondary value per entry; longer values grow the buffer.
+        const VALUE_ROOM: usize = 48;
+        IndexKeyWriter {
+            buf: Vec::with_capacity(entries * (1 + VALUE_ROOM + primary.len())),
+            ends: Vec::with_capacity(entries),
+            primary,
+        }
+    }
+
+    /// The encoded primary key appended to every index key.
+    pub(crate) fn primary(&self) -> &[u8] {
+        &self.primary
+    }
+
+    /// Empties the writer, keeping its memory, and returns the primary-key buffer to fill
+    /// before the next [`NetabaseModelTrait::write_index_keys`].
+    pub(crate) fn reset(&mut self) -> &mut Vec<u8> {
+        self.buf.clear();
+        self.ends.clear();
+        self.primary.clear();
+        &mut self.primary
+    }
+
     /// Adds the index key for the secondary field with tag `tag` and value `key`.
     pub fn push<K: KeyCodec>(&mut self, tag: u8, key: &K) {
         self.buf.push(tag);

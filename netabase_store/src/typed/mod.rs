@@ -36,8 +36,8 @@ pub(crate) use unique::{check_unique, one_unique, unique_prefix};
 
 /// A model encoded for writing: primary key bytes, value bytes and index keys.
 pub(crate) struct EncodedModel {
-    pub(crate) key: Vec<u8>,
     pub(crate) value: Vec<u8>,
+    /// The index keys, and the primary key they end with.
     index: IndexKeyWriter,
 }
 
@@ -53,9 +53,33 @@ impl EncodedModel {
             tree: M::TREE_NAMES.primary,
             source,
         })?;
-        let mut index = IndexKeyWriter::new(&key);
+        let mut index = IndexKeyWriter::with_primary(key, M::SECONDARY_KEYS.len());
         model.write_index_keys(&mut index);
-        Ok(EncodedModel { key, value, index })
+        Ok(EncodedModel { value, index })
+    }
+
+    /// The encoded primary key.
+    pub(crate) fn key(&self) -> &[u8] {
+        self.index.primary()
+    }
+
+    /// Encodes `model` into these buffers, reusing their memory: encoding many models this way
+    /// allocates only when a model is larger than every one before it.
+    fn refill<D, M>(&mut self, model: &M) -> Result<()>
+    where
+        D: NetabaseDefinitionTrait,
+        M: NetabaseModelTrait<D>,
+    {
+        model.primary_key().encode_key(self.index.reset());
+        self.value.clear();
+        codec::encode_value_into(model, &mut self.value).map_err(|source| {
+            NetabaseError::Encode {
+                tree: M::TREE_NAMES.primary,
+                source,
+            }
+        })?;
+        model.write_index_keys(&mut self.index);
+        Ok(())
     }
 
     /// The index prefixes (`tag ‖ encode_key(value)`) of the model's unique secondary keys.
@@ -67,7 +91,7 @@ impl EncodedModel {
         self.index
             .keys()
             .filter(|entry| entry.first().is_some_and(|&tag| is_unique::<D, M>(tag)))
-            .filter_map(|entry| entry.strip_suffix(self.key.as_slice()))
+            .filter_map(|entry| entry.strip_suffix(self.key()))
     }
 
     /// How writing this model changes the index, given the value it replaces (`previous`):
@@ -86,7 +110,7 @@ impl EncodedModel {
         };
         match decode_model::<D, M>(old_bytes) {
             Ok(old) => {
-                let old_index = index_entries::<D, M>(&self.key, &old);
+                let old_index = index_entries::<D, M>(self.key(), &old);
                 let old_keys: Vec<&[u8]> = old_index.keys().collect();
                 IndexUpdate::Move {
                     remove: old_keys
@@ -103,7 +127,7 @@ impl EncodedModel {
             Err(err) => {
                 tracing::warn!(
                     tree = M::TREE_NAMES.primary,
-                    key = %HexBytes(&self.key),
+                    key = %HexBytes(self.key()),
                     error = %err,
                     "overwriting an undecodable value; scanning the index for its entries"
                 );
@@ -147,8 +171,8 @@ where
     entries
 }
 
-/// Decodes the value about to be removed from under `key`, and its index entries. Called
-/// before anything is written, so an undecodable value is reported without a change.
+/// Decodes the value removed from under `key`, and its index entries. An undecodable value
+/// fails the removal; every caller then discards the transaction.
 pub(crate) fn decode_removed<D, M>(key: &[u8], value: &[u8]) -> Result<(M, IndexKeyWriter)>
 where
     D: NetabaseDefinitionTrait,
@@ -229,6 +253,11 @@ pub(super) fn field_name<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(
         .map_or("<unknown field>", |info| info.field)
 }
 
+/// Whether model `M` has a `#[secondary_key(unique)]` field.
+pub(crate) fn has_unique<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>() -> bool {
+    M::SECONDARY_KEYS.iter().any(|info| info.unique)
+}
+
 /// Whether the secondary key field with tag `tag` is `#[secondary_key(unique)]`.
 pub(super) fn is_unique<D: NetabaseDefinitionTrait, M: NetabaseModelTrait<D>>(tag: u8) -> bool {
     M::SECONDARY_KEYS
@@ -260,11 +289,74 @@ where
     })
 }
 
+/// The table of models of `M` alone, for the reads that never touch the index (by primary
+/// key, length). Opening the index as well would cost each such call a second table open.
+pub(crate) struct PrimaryTable<D, M, T> {
+    table: T,
+    _model: PhantomData<fn() -> (D, M)>,
+}
+
+impl<D, M, T> PrimaryTable<D, M, T>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+{
+    /// Opens the table with `open` (a transaction's `open_table`).
+    pub(crate) fn open(open: impl FnOnce(&'static str) -> Result<T>) -> Result<Self> {
+        Ok(PrimaryTable {
+            table: open(M::TREE_NAMES.primary)?,
+            _model: PhantomData,
+        })
+    }
+
+    /// Opens the table in a read transaction.
+    pub(crate) fn open_read<R: ReadTxn<Table = T>>(txn: &R) -> Result<Self> {
+        Self::open(|name| txn.open_table(name))
+    }
+}
+
+impl<D, M, T> PrimaryTable<D, M, T>
+where
+    D: NetabaseDefinitionTrait,
+    M: NetabaseModelTrait<D>,
+    T: RawTable,
+{
+    pub(crate) fn get(&self, key: &M::PrimaryKey) -> Result<Option<M>> {
+        self.get_encoded(&encode_key(key))
+    }
+
+    /// One entry per key, in order; one key buffer for all of them.
+    pub(crate) fn get_many(
+        &self,
+        keys: impl IntoIterator<Item = M::PrimaryKey>,
+    ) -> Result<Vec<Option<M>>> {
+        let keys = keys.into_iter();
+        let mut models = Vec::with_capacity(keys.size_hint().0);
+        let mut buf = Vec::with_capacity(16);
+        for key in keys {
+            buf.clear();
+            key.encode_key(&mut buf);
+            models.push(self.get_encoded(&buf)?);
+        }
+        Ok(models)
+    }
+
+    fn get_encoded(&self, key: &[u8]) -> Result<Option<M>> {
+        match self.table.get(key)? {
+            Some(bytes) => decode_model::<D, M>(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn len(&self) -> Result<usize> {
+        tree_len::<D, M>(self.table.len()?)
+    }
+}
+
 /// The two tables of model `M`, opened in one transaction.
 pub(crate) struct ModelTables<D, M, T> {
-    primary: T,
+    primary: PrimaryTable<D, M, T>,
     index: Option<T>,
-    _model: PhantomData<fn() -> (D, M)>,
 }
 
 impl<D, M, T> ModelTables<D, M, T>
@@ -275,15 +367,13 @@ where
     /// Opens the tables with `open` (a transaction's `open_table`). The index table is only
     /// opened when `M` has secondary keys.
     pub(crate) fn open(mut open: impl FnMut(&'static str) -> Result<T>) -> Result<Self> {
-        let names = M::TREE_NAMES;
         Ok(ModelTables {
-            primary: open(names.primary)?,
+            primary: PrimaryTable::open(&mut open)?,
             index: if M::SECONDARY_KEYS.is_empty() {
                 None
             } else {
-                Some(open(names.index)?)
+                Some(open(M::TREE_NAMES.index)?)
             },
-            _model: PhantomData,
         })
     }
 
@@ -304,28 +394,24 @@ where
     M: NetabaseModelTrait<D>,
     T: RawTable,
 {
+    /// Only the zero-copy trees read through their open `ModelTables`; the other paths open
+    /// just the [`PrimaryTable`].
+    #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
     pub(crate) fn get(&self, key: &M::PrimaryKey) -> Result<Option<M>> {
-        self.get_encoded(&encode_key(key))
+        self.primary.get(key)
     }
 
     /// The stored value bytes of the model with primary key `key`, as the engine hands them
     /// out (borrowed from the engine where it can).
     #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
     pub(crate) fn get_bytes(&self, key: &M::PrimaryKey) -> Result<Option<T::Bytes<'_>>> {
-        self.primary.get(&encode_key(key))
+        self.primary.table.get(&encode_key(key))
     }
 
     /// The table of models.
     #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
     pub(crate) fn primary(&self) -> &T {
-        &self.primary
-    }
-
-    fn get_encoded(&self, key: &[u8]) -> Result<Option<M>> {
-        match self.primary.get(key)? {
-            Some(bytes) => decode_model::<D, M>(&bytes).map(Some),
-            None => Ok(None),
-        }
+        &self.primary.table
     }
 
     pub(crate) fn get_by_secondary(&self, key: &M::SecondaryKeys) -> Result<Vec<M>> {
@@ -351,7 +437,7 @@ where
                 break;
             }
             let (entry, _) = entry?;
-            match self.get_encoded(&entry[prefix.len()..])? {
+            match self.primary.get_encoded(&entry[prefix.len()..])? {
                 Some(model) => models.push(model),
                 None => return Err(dangling_entry::<D, M>(&entry)),
             }
@@ -373,8 +459,9 @@ where
         })
     }
 
+    #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
     pub(crate) fn len(&self) -> Result<usize> {
-        tree_len::<D, M>(self.primary.len()?)
+        self.primary.len()
     }
 }
 
@@ -398,6 +485,27 @@ where
         Ok(())
     }
 
+    /// Encodes and writes `models` in order, one at a time through one set of buffers, so a
+    /// bulk write holds no encoded copy of the whole list. Only for models without unique
+    /// secondary keys (there is nothing to check across the list before writing). An encoding
+    /// error stops the writes part way: the caller must then drop the transaction.
+    pub(crate) fn put_streaming(
+        &mut self,
+        models: impl IntoIterator<Item = M>,
+        log: &mut EventLog,
+    ) -> Result<()> {
+        debug_assert!(!has_unique::<D, M>());
+        let mut encoded = EncodedModel {
+            value: Vec::new(),
+            index: IndexKeyWriter::with_primary(Vec::new(), M::SECONDARY_KEYS.len()),
+        };
+        for model in models {
+            encoded.refill::<D, M>(&model)?;
+            self.put(&encoded, log)?;
+        }
+        Ok(())
+    }
+
     /// Checks `ops` against unique secondary keys, then applies them in order.
     pub(crate) fn check_and_apply(&mut self, ops: &[WriteOp], log: &mut EventLog) -> Result<()> {
         self.check_unique(ops)?;
@@ -406,7 +514,7 @@ where
 
     /// Writes an encoded model and moves its index entries; records the change in `log`.
     fn put(&mut self, model: &EncodedModel, log: &mut EventLog) -> Result<()> {
-        let previous = self.primary.insert(&model.key, &model.value)?;
+        let previous = self.primary.table.insert(model.key(), &model.value)?;
         self.put_index(model, previous.as_deref())?;
         log.put(M::TREE_NAMES.primary, model, previous);
         Ok(())
@@ -416,20 +524,27 @@ where
         let Some(index) = &mut self.index else {
             return Ok(());
         };
-        let insert = match model.index_update::<D, M>(previous) {
+        // Index entries carry no value, so the writes never need the previous one.
+        let Some(previous) = previous else {
+            for key in model.index.keys() {
+                index.set(key, &[])?;
+            }
+            return Ok(());
+        };
+        let insert = match model.index_update::<D, M>(Some(previous)) {
             IndexUpdate::Move { remove, insert } => {
                 for key in &remove {
-                    index.remove(key)?;
+                    index.delete(key)?;
                 }
                 insert
             }
             IndexUpdate::Rescan { insert } => {
-                remove_index_entries_by_scan::<D, M, T>(index, &model.key)?;
+                remove_index_entries_by_scan::<D, M, T>(index, model.key())?;
                 insert
             }
         };
         for key in insert {
-            index.insert(key, &[])?;
+            index.set(key, &[])?;
         }
         Ok(())
     }
@@ -437,20 +552,21 @@ where
     /// Removes the model with encoded primary key `key` and its index entries; records the
     /// change in `log`.
     ///
-    /// The stored value is decoded before anything is written, so an undecodable value is
-    /// reported without changing the tables.
+    /// The removal reads the stored value (one lookup, as the engine removes it) and decodes
+    /// it afterwards to find its index entries. An undecodable value therefore fails the call
+    /// after the write, and every caller then discards the transaction (auto-commit calls and
+    /// batches drop it, views and zero-copy trees are poisoned), so nothing changes.
     pub(crate) fn remove_encoded(&mut self, key: &[u8], log: &mut EventLog) -> Result<Option<M>> {
-        let Some(bytes) = self.primary.get(key)?.map(|bytes| bytes.to_vec()) else {
+        let Some(bytes) = self.primary.table.remove(key)? else {
             return Ok(None);
         };
         let (old, entries) = decode_removed::<D, M>(key, &bytes)?;
-        self.primary.remove(key)?;
         if let Some(index) = &mut self.index {
             for entry in entries.keys() {
-                index.remove(entry)?;
+                index.delete(entry)?;
             }
         }
-        log.removed(M::TREE_NAMES.primary, key.to_vec(), bytes);
+        log.removed(M::TREE_NAMES.primary, key, bytes);
         Ok(Some(old))
     }
 
@@ -482,12 +598,16 @@ where
     /// Removes every model and index entry; when `log` records, one removal per model.
     pub(crate) fn clear(&mut self, log: &mut EventLog) -> Result<()> {
         if log.is_active() {
-            for entry in self.primary.range((Bound::Unbounded, Bound::Unbounded))? {
+            for entry in self
+                .primary
+                .table
+                .range((Bound::Unbounded, Bound::Unbounded))?
+            {
                 let (key, value) = entry?;
-                log.removed(M::TREE_NAMES.primary, key.to_vec(), value.to_vec());
+                log.removed(M::TREE_NAMES.primary, &key, value.to_vec());
             }
         }
-        self.primary.clear()?;
+        self.primary.table.clear()?;
         if let Some(index) = &mut self.index {
             index.clear()?;
         }
@@ -511,7 +631,7 @@ where
         }
     }
     for entry in stale {
-        index.remove(&entry)?;
+        index.delete(&entry)?;
     }
     Ok(())
 }

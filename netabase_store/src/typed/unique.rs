@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{WriteOp, decode_primary, field_name, is_unique};
+use super::{WriteOp, decode_primary, field_name, has_unique, is_unique};
 use crate::codec::HexBytes;
 use crate::error::{NetabaseError, Result};
 use crate::traits::definition::NetabaseDefinitionTrait;
@@ -30,7 +30,7 @@ where
     D: NetabaseDefinitionTrait,
     M: NetabaseModelTrait<D>,
 {
-    if !M::SECONDARY_KEYS.iter().any(|info| info.unique) {
+    if !has_unique::<D, M>() {
         return Ok(());
     }
     // The unique values held, after the operations so far, by the primary keys they touched.
@@ -39,7 +39,7 @@ where
     let mut holders: HashMap<&[u8], &[u8]> = HashMap::new();
     for op in ops {
         let (key, values): (&[u8], Vec<&[u8]>) = match op {
-            WriteOp::Put(model) => (&model.key, model.unique_values::<D, M>().collect()),
+            WriteOp::Put(model) => (model.key(), model.unique_values::<D, M>().collect()),
             WriteOp::Remove(key) => (key, Vec::new()),
         };
         for value in held.remove(key).into_iter().flatten() {
@@ -71,7 +71,7 @@ where
     D: NetabaseDefinitionTrait,
     M: NetabaseModelTrait<D>,
 {
-    if !M::SECONDARY_KEYS.iter().any(|info| info.unique) {
+    if !has_unique::<D, M>() {
         return Vec::new();
     }
     let mut values: Vec<&[u8]> = ops

@@ -133,4 +133,14 @@ impl<T: RawTableMut> RawTableMut for FaultyTable<'_, T> {
         spend(self.budget)?;
         self.inner.clear()
     }
+
+    fn set(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        spend(self.budget)?;
+        self.inner.set(key, value)
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        spend(self.budget)?;
+        self.inner.delete(key)
+    }
 }

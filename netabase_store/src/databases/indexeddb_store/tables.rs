@@ -185,8 +185,8 @@ where
 
     /// Writes an encoded model and moves its index entries.
     async fn put(&self, model: &EncodedModel) -> Result<()> {
-        let previous = js::get(&self.primary, &model.key).await?;
-        js::put(&self.primary, &model.key, &model.value)?;
+        let previous = js::get(&self.primary, model.key()).await?;
+        js::put(&self.primary, model.key(), &model.value)?;
         let Some(index) = &self.index else {
             return Ok(());
         };
@@ -196,7 +196,7 @@ where
             Some(None) => {
                 tracing::warn!(
                     tree = M::TREE_NAMES.primary,
-                    key = %HexBytes(&model.key),
+                    key = %HexBytes(model.key()),
                     "overwriting a value that is not a byte string; scanning the index for its entries"
                 );
                 model.index_rescan()
@@ -212,7 +212,7 @@ where
             IndexUpdate::Rescan { insert } => {
                 for entry in js::keys_in(index, &ALL, None).await? {
                     let entry = js::stored_bytes(&entry, M::TREE_NAMES.index, "index key")?;
-                    if entry_belongs_to::<D, M>(&entry, &model.key)? {
+                    if entry_belongs_to::<D, M>(&entry, model.key())? {
                         js::delete(index, &entry)?;
                     }
                 }

@@ -1,0 +1,148 @@
+//! One operation of one target, run once, for instruction counts under callgrind: the numbers
+//! behind the "what bounds the rest" analysis in docs/benchmarks.
+//!
+//! ```text
+//! cargo bench --no-run --bench callgrind_ops
+//! valgrind --tool=callgrind --toggle-collect='*measured*' \
+//!     target/release/deps/callgrind_ops-HASH TARGET OP MODE N
+//! ```
+//!
+//! `TARGET` is a target name of `cross_store_comparison` (`redb.raw`, `redb.netabase`, ...),
+//! `OP` one of `insert get query iterate remove`, `MODE` one of `loop bulk txn`. Everything but
+//! the operation itself (opening the store, preparing the data) runs outside `measured`, so
+//! callgrind counts only the operation. Without arguments (as `cargo bench` runs it) every
+//! target does every operation once on 10 items, as a smoke test.
+
+// Only part of the shared modules is used here.
+#[allow(dead_code)]
+#[path = "cross_store/model.rs"]
+mod model;
+#[path = "cross_store/peer.rs"]
+mod peer;
+#[path = "cross_store/raw.rs"]
+mod raw;
+#[allow(dead_code)]
+#[path = "cross_store/wrapped.rs"]
+mod wrapped;
+
+use std::hint::black_box;
+
+use netabase_store::config::FileConfig;
+use netabase_store::databases::memory_store::MemoryStore;
+use netabase_store::databases::redb_store::RedbStore;
+use netabase_store::databases::redb_zerocopy::RedbStoreZeroCopy;
+use netabase_store::databases::sled_store::SledStore;
+use netabase_store::traits::backend_store::BackendStore;
+
+use model::{BenchDefinition, Mode, Target, User, users};
+
+const TARGETS: [&str; 8] = [
+    "redb.raw",
+    "redb.netabase",
+    "redb-zerocopy.netabase",
+    "sled.raw",
+    "sled.netabase",
+    "memory.netabase",
+    "redb-mem.netabase",
+    "redb-mem.native_db",
+];
+
+fn open(name: &str, dir: &tempfile::TempDir) -> Box<dyn Target> {
+    let config = |file: &str| {
+        FileConfig::builder()
+            .path(dir.path().join(file))
+            .use_fsync(false)
+            .build()
+    };
+    match name {
+        "redb.raw" => Box::new(raw::RawRedb::new(
+            &dir.path().join("raw.redb"),
+            redb::Durability::None,
+        )),
+        "redb.netabase" => Box::new(wrapped::Wrapped::new(
+            "redb.netabase",
+            <RedbStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(config("n.redb"))
+                .expect("opens"),
+        )),
+        "redb-zerocopy.netabase" => Box::new(wrapped::ZeroCopy::new(
+            RedbStoreZeroCopy::with_config(config("z.redb")).expect("opens"),
+        )),
+        "sled.raw" => Box::new(raw::RawSled::new(&dir.path().join("raw.sled"), false)),
+        "sled.netabase" => Box::new(
+            wrapped::Wrapped::new(
+                "sled.netabase",
+                <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(config(
+                    "n.sled",
+                ))
+                .expect("opens"),
+            )
+            .with_reset(wrapped::sled_reset),
+        ),
+        "memory.netabase" => Box::new(wrapped::Wrapped::new(
+            "memory.netabase",
+            MemoryStore::<BenchDefinition>::new(),
+        )),
+        "redb-mem.netabase" => Box::new(wrapped::Wrapped::new(
+            "redb-mem.netabase",
+            RedbStore::<BenchDefinition>::temp().expect("opens"),
+        )),
+        "redb-mem.native_db" => Box::new(peer::NativeDb::in_memory()),
+        other => panic!("unknown target {other}; one of {TARGETS:?}"),
+    }
+}
+
+fn mode(name: &str) -> Mode {
+    match name {
+        "loop" => Mode::Loop,
+        "bulk" => Mode::Bulk,
+        "txn" => Mode::Txn,
+        other => panic!("unknown mode {other}"),
+    }
+}
+
+/// The operation callgrind counts.
+#[inline(never)]
+fn measured(target: &dyn Target, op: &str, mode: Mode, data: Vec<User>, ids: &[u64]) -> usize {
+    let emails: Vec<String>;
+    match op {
+        "insert" => target.insert(mode, data),
+        "get" => target.get(mode, ids),
+        "query" => {
+            emails = data.into_iter().map(|user| user.email).collect();
+            target.query(mode, &emails)
+        }
+        "iterate" => target.iterate(mode),
+        "remove" => target.remove(mode, ids),
+        other => panic!("unknown operation {other}"),
+    }
+}
+
+fn run(name: &str, op: &str, mode: Mode, n: usize) -> usize {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = open(name, &dir);
+    let data = users(n);
+    let ids: Vec<u64> = data.iter().map(|user| user.id).collect();
+    if op != "insert" {
+        target.insert(Mode::Bulk, data.clone());
+    }
+    // Warm the engine's caches and code paths the same way for every target.
+    black_box(target.get(Mode::Bulk, &ids));
+    black_box(measured(target.as_ref(), op, mode, data, &ids))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if let [target, op, mode_name, n] = args.as_slice() {
+        let found = run(target, op, mode(mode_name), n.parse().expect("a count"));
+        println!("{target} {op} {mode_name} {n}: {found} items");
+        return;
+    }
+    for name in TARGETS {
+        for op in ["insert", "get", "query", "iterate", "remove"] {
+            assert!(run(name, op, Mode::Bulk, 10) > 0, "{name} {op}");
+        }
+    }
+}

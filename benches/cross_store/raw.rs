@@ -1,0 +1,435 @@
+//! The fair baselines: raw redb and raw sled doing the same work as the wrapper by hand.
+//!
+//! Same layout idea: a primary table `id (big-endian) → bincode(User)` and an index table
+//! `email ‖ 0x00 ‖ id → ()`; an insert reads the previous value and moves its index entry, a
+//! remove decodes the removed value to delete its index entry. Same codec (bincode 2, standard
+//! configuration), same cache size, same durability as the wrapper it is compared with, one
+//! engine transaction per item (`loop`) or for all items (`bulk`).
+
+use std::path::Path;
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+
+use crate::model::{Mode, Target, User};
+
+const CACHE_BYTES: usize = 256 * 1024 * 1024;
+const BINCODE: bincode::config::Configuration = bincode::config::standard();
+
+fn encode(user: &User) -> Vec<u8> {
+    bincode::encode_to_vec(user, BINCODE).expect("encodes")
+}
+
+fn decode(bytes: &[u8]) -> User {
+    bincode::decode_from_slice(bytes, BINCODE)
+        .expect("decodes")
+        .0
+}
+
+fn index_key(email: &str, id: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(email.len() + 9);
+    key.extend_from_slice(email.as_bytes());
+    key.push(0);
+    key.extend_from_slice(&id.to_be_bytes());
+    key
+}
+
+/// The index entries of `email` lie in `[email ‖ 0x00, email ‖ 0x01)`.
+fn index_range(email: &str) -> (Vec<u8>, Vec<u8>) {
+    let mut start = email.as_bytes().to_vec();
+    let mut end = start.clone();
+    start.push(0);
+    end.push(1);
+    (start, end)
+}
+
+fn id_of_entry(entry: &[u8]) -> [u8; 8] {
+    entry[entry.len() - 8..].try_into().expect("8 bytes")
+}
+
+type Bytes = &'static [u8];
+const USERS: TableDefinition<'_, Bytes, Bytes> = TableDefinition::new("users");
+const USERS_INDEX: TableDefinition<'_, Bytes, Bytes> = TableDefinition::new("users/index");
+
+/// Raw redb with a hand-written index.
+pub struct RawRedb {
+    db: Database,
+    durability: Durability,
+}
+
+impl RawRedb {
+    pub fn new(path: &Path, durability: Durability) -> Self {
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .expect("redb opens");
+        let raw = RawRedb { db, durability };
+        // Create the tables, as the wrapper's first write does.
+        raw.write(|_, _| ());
+        raw
+    }
+
+    fn write<R>(
+        &self,
+        f: impl FnOnce(&mut redb::Table<'_, Bytes, Bytes>, &mut redb::Table<'_, Bytes, Bytes>) -> R,
+    ) -> R {
+        let mut txn = self.db.begin_write().expect("begins");
+        txn.set_durability(self.durability).expect("durability");
+        let result = {
+            let mut users = txn.open_table(USERS).expect("opens");
+            let mut index = txn.open_table(USERS_INDEX).expect("opens");
+            f(&mut users, &mut index)
+        };
+        txn.commit().expect("commits");
+        result
+    }
+
+    /// One put inside a transaction: write the value, move the index entry.
+    pub fn put_one(
+        users: &mut redb::Table<'_, Bytes, Bytes>,
+        index: &mut redb::Table<'_, Bytes, Bytes>,
+        user: &User,
+    ) {
+        let key = user.id.to_be_bytes();
+        let value = encode(user);
+        let old = users
+            .insert(&key[..], value.as_slice())
+            .expect("inserts")
+            .map(|old| decode(old.value()));
+        if let Some(old) = old {
+            if old.email == user.email {
+                return;
+            }
+            index
+                .remove(index_key(&old.email, old.id).as_slice())
+                .expect("removes");
+        }
+        index
+            .insert(index_key(&user.email, user.id).as_slice(), &[][..])
+            .expect("indexes");
+    }
+
+    fn remove_one(
+        users: &mut redb::Table<'_, Bytes, Bytes>,
+        index: &mut redb::Table<'_, Bytes, Bytes>,
+        id: u64,
+    ) -> usize {
+        let old = users
+            .remove(&id.to_be_bytes()[..])
+            .expect("removes")
+            .map(|old| decode(old.value()));
+        match old {
+            Some(old) => {
+                index
+                    .remove(index_key(&old.email, id).as_slice())
+                    .expect("removes");
+                1
+            }
+            None => 0,
+        }
+    }
+
+    fn get_one(users: &impl ReadableTable<Bytes, Bytes>, id: u64) -> Option<User> {
+        users
+            .get(&id.to_be_bytes()[..])
+            .expect("reads")
+            .map(|value| decode(value.value()))
+    }
+
+    /// The models whose email is `email`, as the wrapper returns them.
+    fn query_one(
+        users: &impl ReadableTable<Bytes, Bytes>,
+        index: &impl ReadableTable<Bytes, Bytes>,
+        email: &str,
+    ) -> Vec<User> {
+        let (start, end) = index_range(email);
+        let mut found = Vec::new();
+        for entry in index
+            .range(start.as_slice()..end.as_slice())
+            .expect("ranges")
+        {
+            let (entry, _) = entry.expect("reads");
+            let id = id_of_entry(entry.value());
+            let user = users.get(&id[..]).expect("reads").expect("not dangling");
+            found.push(decode(user.value()));
+        }
+        found
+    }
+}
+
+impl Target for RawRedb {
+    fn name(&self) -> &'static str {
+        "redb.raw"
+    }
+
+    fn modes(&self) -> &'static [Mode] {
+        &[Mode::Loop, Mode::Bulk]
+    }
+
+    fn insert(&self, mode: Mode, users: Vec<User>) -> usize {
+        match mode {
+            Mode::Loop => {
+                for user in &users {
+                    self.write(|t, i| Self::put_one(t, i, user));
+                }
+            }
+            _ => self.write(|t, i| users.iter().for_each(|user| Self::put_one(t, i, user))),
+        }
+        users.len()
+    }
+
+    fn get(&self, mode: Mode, ids: &[u64]) -> usize {
+        match mode {
+            Mode::Loop => ids
+                .iter()
+                .map(|&id| {
+                    let txn = self.db.begin_read().expect("begins");
+                    Self::get_one(&txn.open_table(USERS).expect("opens"), id).is_some() as usize
+                })
+                .sum(),
+            // The same output as `get_many`: every model, collected.
+            _ => {
+                let txn = self.db.begin_read().expect("begins");
+                let users = txn.open_table(USERS).expect("opens");
+                let found: Vec<Option<User>> =
+                    ids.iter().map(|&id| Self::get_one(&users, id)).collect();
+                found.iter().flatten().count()
+            }
+        }
+    }
+
+    fn query(&self, mode: Mode, emails: &[String]) -> usize {
+        match mode {
+            Mode::Loop => emails
+                .iter()
+                .map(|email| {
+                    let txn = self.db.begin_read().expect("begins");
+                    let users = txn.open_table(USERS).expect("opens");
+                    let index = txn.open_table(USERS_INDEX).expect("opens");
+                    Self::query_one(&users, &index, email).len()
+                })
+                .sum(),
+            // The same output as `get_many_by_secondary_keys`: one list per key, collected.
+            _ => {
+                let txn = self.db.begin_read().expect("begins");
+                let users = txn.open_table(USERS).expect("opens");
+                let index = txn.open_table(USERS_INDEX).expect("opens");
+                let found: Vec<Vec<User>> = emails
+                    .iter()
+                    .map(|email| Self::query_one(&users, &index, email))
+                    .collect();
+                found.iter().map(Vec::len).sum()
+            }
+        }
+    }
+
+    fn iterate(&self, _mode: Mode) -> usize {
+        let txn = self.db.begin_read().expect("begins");
+        let users = txn.open_table(USERS).expect("opens");
+        users
+            .range::<&[u8]>(..)
+            .expect("ranges")
+            .map(|entry| {
+                let (key, value) = entry.expect("reads");
+                let id = u64::from_be_bytes(key.value().try_into().expect("8 bytes"));
+                (decode(value.value()).id == id) as usize
+            })
+            .sum()
+    }
+
+    fn remove(&self, mode: Mode, ids: &[u64]) -> usize {
+        match mode {
+            Mode::Loop => ids
+                .iter()
+                .map(|&id| self.write(|t, i| Self::remove_one(t, i, id)))
+                .sum(),
+            _ => self.write(|t, i| ids.iter().map(|&id| Self::remove_one(t, i, id)).sum()),
+        }
+    }
+
+    fn reset(&self) {
+        self.write(|t, i| {
+            t.retain(|_, _| false).expect("clears");
+            i.retain(|_, _| false).expect("clears");
+        });
+    }
+}
+
+/// Raw sled with a hand-written index: two trees, one sled transaction over both per write.
+pub struct RawSled {
+    db: sled::Db,
+    users: sled::Tree,
+    index: sled::Tree,
+    fsync: bool,
+}
+
+type TxResult<T> = sled::transaction::ConflictableTransactionResult<T, ()>;
+
+impl RawSled {
+    pub fn new(path: &Path, fsync: bool) -> Self {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES as u64)
+            .open()
+            .expect("sled opens");
+        let users = db.open_tree("users").expect("opens");
+        let index = db.open_tree("users/index").expect("opens");
+        RawSled {
+            db,
+            users,
+            index,
+            fsync,
+        }
+    }
+
+    fn write<R>(
+        &self,
+        f: impl Fn(
+            &sled::transaction::TransactionalTree,
+            &sled::transaction::TransactionalTree,
+        ) -> TxResult<R>,
+    ) -> R {
+        let result = (&self.users, &self.index)
+            .transaction(|(users, index)| f(users, index))
+            .expect("commits");
+        if self.fsync {
+            self.db.flush().expect("flushes");
+        }
+        result
+    }
+
+    pub fn put_one(
+        users: &sled::transaction::TransactionalTree,
+        index: &sled::transaction::TransactionalTree,
+        user: &User,
+    ) -> TxResult<()> {
+        let key = user.id.to_be_bytes();
+        let old = users
+            .insert(&key[..], encode(user))?
+            .map(|old| decode(&old));
+        if let Some(old) = old {
+            if old.email == user.email {
+                return Ok(());
+            }
+            index.remove(index_key(&old.email, old.id))?;
+        }
+        index.insert(index_key(&user.email, user.id), &[][..])?;
+        Ok(())
+    }
+
+    fn remove_one(
+        users: &sled::transaction::TransactionalTree,
+        index: &sled::transaction::TransactionalTree,
+        id: u64,
+    ) -> TxResult<usize> {
+        match users.remove(&id.to_be_bytes()[..])?.map(|old| decode(&old)) {
+            Some(old) => {
+                index.remove(index_key(&old.email, id))?;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+
+    fn get_one(&self, id: u64) -> Option<User> {
+        self.users
+            .get(id.to_be_bytes())
+            .expect("reads")
+            .map(|value| decode(&value))
+    }
+
+    fn query_one(&self, email: &str) -> Vec<User> {
+        let (start, end) = index_range(email);
+        let mut found = Vec::new();
+        for entry in self.index.range(start..end) {
+            let (entry, _) = entry.expect("reads");
+            let user = self
+                .users
+                .get(id_of_entry(&entry))
+                .expect("reads")
+                .expect("not dangling");
+            found.push(decode(&user));
+        }
+        found
+    }
+}
+
+use sled::Transactional;
+
+impl Target for RawSled {
+    fn name(&self) -> &'static str {
+        "sled.raw"
+    }
+
+    fn modes(&self) -> &'static [Mode] {
+        &[Mode::Loop, Mode::Bulk]
+    }
+
+    fn insert(&self, mode: Mode, users: Vec<User>) -> usize {
+        match mode {
+            Mode::Loop => {
+                for user in &users {
+                    self.write(|t, i| Self::put_one(t, i, user));
+                }
+            }
+            _ => self.write(|t, i| users.iter().try_for_each(|user| Self::put_one(t, i, user))),
+        }
+        users.len()
+    }
+
+    // sled has no read transactions: `bulk` differs from `loop` only in collecting every
+    // result, as the wrapper's bulk calls return them.
+    fn get(&self, mode: Mode, ids: &[u64]) -> usize {
+        match mode {
+            Mode::Loop => ids
+                .iter()
+                .map(|&id| self.get_one(id).is_some() as usize)
+                .sum(),
+            _ => {
+                let found: Vec<Option<User>> = ids.iter().map(|&id| self.get_one(id)).collect();
+                found.iter().flatten().count()
+            }
+        }
+    }
+
+    fn query(&self, mode: Mode, emails: &[String]) -> usize {
+        match mode {
+            Mode::Loop => emails.iter().map(|email| self.query_one(email).len()).sum(),
+            _ => {
+                let found: Vec<Vec<User>> =
+                    emails.iter().map(|email| self.query_one(email)).collect();
+                found.iter().map(Vec::len).sum()
+            }
+        }
+    }
+
+    fn iterate(&self, _mode: Mode) -> usize {
+        self.users
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry.expect("reads");
+                let id = u64::from_be_bytes(key.as_ref().try_into().expect("8 bytes"));
+                (decode(&value).id == id) as usize
+            })
+            .sum()
+    }
+
+    fn remove(&self, mode: Mode, ids: &[u64]) -> usize {
+        match mode {
+            Mode::Loop => ids
+                .iter()
+                .map(|&id| self.write(|t, i| Self::remove_one(t, i, id)))
+                .sum(),
+            _ => self.write(|t, i| {
+                ids.iter()
+                    .try_fold(0, |n, &id| Ok(n + Self::remove_one(t, i, id)?))
+            }),
+        }
+    }
+
+    fn reset(&self) {
+        self.users.clear().expect("clears");
+        self.index.clear().expect("clears");
+        // Untimed: keeps sled's log from piling up between measurements (see `sled_reset`).
+        self.db.flush().expect("flushes");
+    }
+}
