@@ -15,6 +15,16 @@ pub struct Faulty<B> {
     budget: Arc<AtomicUsize>,
 }
 
+impl<B: Clone> Clone for Faulty<B> {
+    /// A handle on the same store and the same failure budget.
+    fn clone(&self) -> Self {
+        Faulty {
+            inner: self.inner.clone(),
+            budget: Arc::clone(&self.budget),
+        }
+    }
+}
+
 impl<B> Faulty<B> {
     pub fn new(inner: B) -> Self {
         Faulty {

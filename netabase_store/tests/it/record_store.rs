@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libp2p::kad::store::{Error, RecordStore};
@@ -17,6 +18,7 @@ use netabase_store::record_store::{
 };
 
 use crate::conformance::{Backing, Memory, Redb, Sled};
+use crate::faulty::Faulty;
 use crate::schema::*;
 
 type Handle<K> = NetabaseRecordStore<TestDefinition, <K as Backing>::B>;
@@ -661,5 +663,57 @@ fn record_store_handle_shares_the_database() {
     assert_eq!(
         store.open_tree::<User>().get(UserPrimaryKey(9)).unwrap(),
         Some(user(9, 0))
+    );
+}
+
+/// Log lines written by a test's tracing subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// kad's store errors have no I/O variant, so an engine failure during `put` reaches kad as
+/// `MaxRecords`; the log must then say what really happened (the operation, the engine's own
+/// error, and that the store is not full), and the failed put must have stored nothing.
+#[test]
+fn engine_failure_is_logged_with_its_cause_not_as_a_full_store() {
+    let faulty = Faulty::new(NetabaseStore::<TestDefinition, _>::memory().into_backend());
+    let mut store =
+        NetabaseRecordStore::with_config(faulty.clone(), PeerId::random(), Default::default());
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+
+    faulty.fail_after(1);
+    let result = tracing::subscriber::with_default(subscriber, || store.put(record_of(1)));
+    faulty.heal();
+
+    assert!(matches!(result, Err(Error::MaxRecords)), "{result:?}");
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("ERROR"), "{logs}");
+    assert!(
+        logs.contains("injected failure"),
+        "the engine's error: {logs}"
+    );
+    assert!(logs.contains("operation=\"put\""), "the operation: {logs}");
+    assert!(logs.contains("this is not a full store"), "{logs}");
+    assert!(store.get(&record_of(1).key).is_none(), "nothing was stored");
+    assert!(record_keys(&store).is_empty());
+    store.put(record_of(1)).unwrap();
+    assert!(
+        store.get(&record_of(1).key).is_some(),
+        "the store works again once the engine does"
     );
 }
