@@ -712,6 +712,34 @@ pub fn corrupt_bytes_give_typed_errors<K: Backing>() {
     );
 }
 
+/// Removing an undecodable value inside a write transaction fails with a decode error that
+/// names the tree and poisons the transaction (the engine may already have taken the bytes
+/// out), so its commit writes nothing and the stored bytes stay as they were.
+pub fn removing_a_corrupt_value_in_a_transaction_changes_nothing<K: Backing>() {
+    let (_dir, store) = fresh::<K>();
+    let tree = store.open_tree::<User>();
+    tree.put(user(1, 0)).unwrap();
+    let key = netabase_store::codec::encode_key(&UserPrimaryKey(2));
+    write_raw(&store, "TestDefinition/User", &key, &[0xFF, 0xFF, 0xFF]);
+    let txn = store.write();
+    let mut users = txn.open_tree::<User>();
+    users.put(user(3, 0)).unwrap();
+    match users.remove(UserPrimaryKey(2)) {
+        Err(NetabaseError::Decode { tree, .. }) => assert_eq!(tree, "TestDefinition/User"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert!(matches!(
+        txn.commit(),
+        Err(NetabaseError::TransactionPoisoned)
+    ));
+    assert_eq!(tree.len().unwrap(), 2, "user 1 and the corrupt value");
+    assert_eq!(tree.get(UserPrimaryKey(3)).unwrap(), None);
+    assert!(matches!(
+        tree.get(UserPrimaryKey(2)),
+        Err(NetabaseError::Decode { .. })
+    ));
+}
+
 /// The tree is usable through the `NetabaseTreeSync` trait, as generic code would use it.
 pub fn usable_through_the_tree_trait<K: Backing>() {
     fn exercise<
@@ -794,6 +822,7 @@ macro_rules! conformance_suite {
                 read_transaction_is_a_snapshot,
                 reopen_keeps_everything,
                 corrupt_bytes_give_typed_errors,
+                removing_a_corrupt_value_in_a_transaction_changes_nothing,
                 usable_through_the_tree_trait,
             ]
             $($backings)*
