@@ -41,10 +41,6 @@ use model::{BenchDefinition, Mode, Target, User, users};
 
 const SIZES: [usize; 4] = [10, 100, 1_000, 5_000];
 
-fn quick() -> bool {
-    std::env::var_os("NETABASE_BENCH_QUICK").is_some_and(|v| v != "0")
-}
-
 /// Whether part `part` (a size, or `durable`) is selected by `NETABASE_BENCH_PARTS` (a comma
 /// list; unset selects every part). The report runs one part per process, so that a sled hang
 /// (see [`cross_store`]) costs one part, which it then retries.
@@ -52,21 +48,6 @@ fn selected(part: &str) -> bool {
     match std::env::var("NETABASE_BENCH_PARTS") {
         Ok(parts) => parts.split(',').any(|p| p.trim() == part),
         Err(_) => true,
-    }
-}
-
-fn config() -> Criterion {
-    let criterion = Criterion::default().without_plots();
-    if quick() {
-        criterion
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(200))
-            .measurement_time(Duration::from_millis(500))
-    } else {
-        criterion
-            .sample_size(15)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2))
     }
 }
 
@@ -274,7 +255,7 @@ fn single_put_durable(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = config();
+    config = model::criterion(Duration::from_secs(2));
     targets = cross_store, single_put_durable
 }
 criterion_main!(benches);

@@ -38,45 +38,17 @@ use netabase_store::record_store::{RecordStoreConfig, model_record};
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 
-use model::{BenchDefinition, User, UserKey, UserPrimaryKey};
+use model::{BenchDefinition, User, UserKey, UserPrimaryKey, user};
 
 /// The bound on every wait of the benchmark.
 const WAIT: Duration = Duration::from_secs(20);
 /// Concurrent puts per iteration of the throughput benchmark.
 const PUTS: usize = 10;
 
-fn quick() -> bool {
-    std::env::var_os("NETABASE_BENCH_QUICK").is_some_and(|v| v != "0")
-}
-
-fn config() -> Criterion {
-    let criterion = Criterion::default().without_plots();
-    if quick() {
-        criterion
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(200))
-            .measurement_time(Duration::from_millis(500))
-    } else {
-        criterion
-            .sample_size(15)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(3))
-    }
-}
-
 async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> T {
     match tokio::time::timeout(WAIT, future).await {
         Ok(value) => value,
         Err(_) => panic!("{what} did not finish within {WAIT:?}"),
-    }
-}
-
-fn user(id: u64) -> User {
-    User {
-        id,
-        email: format!("user{id:06}@example.com"),
-        name: format!("User number {id}"),
-        age: 18 + (id % 60) as u32,
     }
 }
 
@@ -580,7 +552,7 @@ fn local_put(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = config();
+    config = model::criterion(Duration::from_secs(3));
     targets = put_throughput, get_latency_5, get_latency_10, put_then_get, local_put
 }
 criterion_main!(benches);

@@ -1,5 +1,8 @@
 //! The one model shape every target stores, and the interface each target implements.
 
+use std::time::Duration;
+
+use criterion::Criterion;
 use netabase_store::netabase_definition_module;
 
 #[netabase_definition_module(BenchDefinition, BenchKeys)]
@@ -21,16 +24,37 @@ pub mod schema {
 
 pub use schema::*;
 
+/// User `id`; its email is distinct from every other user's.
+pub fn user(id: u64) -> User {
+    User {
+        id,
+        email: format!("user{id:06}@example.com"),
+        name: format!("User number {id}"),
+        age: 18 + (id % 60) as u32,
+    }
+}
+
 /// `n` users with distinct ids and emails.
 pub fn users(n: usize) -> Vec<User> {
-    (0..n as u64)
-        .map(|id| User {
-            id,
-            email: format!("user{id:06}@example.com"),
-            name: format!("User number {id}"),
-            age: 18 + (id % 60) as u32,
-        })
-        .collect()
+    (0..n as u64).map(user).collect()
+}
+
+/// Criterion's settings for every benchmark here. `NETABASE_BENCH_QUICK=1` (the report's quick
+/// mode) shortens every measurement; otherwise each one lasts `measurement`. Criterion's own
+/// `--warm-up-time` / `--measurement-time` arguments override either setting.
+pub fn criterion(measurement: Duration) -> Criterion {
+    let criterion = Criterion::default().without_plots();
+    if std::env::var_os("NETABASE_BENCH_QUICK").is_some_and(|v| v != "0") {
+        criterion
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(500))
+    } else {
+        criterion
+            .sample_size(15)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(measurement)
+    }
 }
 
 /// How the operations of one benchmark are grouped into transactions.

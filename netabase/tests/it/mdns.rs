@@ -140,13 +140,7 @@ fn child() {
             }
             other => panic!("unknown role {other}"),
         }
-        // The other node may still need this one (to fetch from, or to put to): stay up until
-        // the parent, having heard from both, closes stdin.
-        tokio::task::block_in_place(wait_for_stdin_to_close);
-        bounded("stop_swarm", node.stop_swarm())
-            .await
-            .expect("stop the node");
-        println!("STOPPED");
+        stay_up_then_stop(&mut node).await;
     });
 }
 

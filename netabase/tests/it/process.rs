@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::common::Message;
+use crate::common::{Message, Node, bounded};
 
 /// How long a parent waits for any one thing from a child (a line, an exit).
 pub const CHILD_WAIT: Duration = Duration::from_secs(150);
@@ -324,6 +324,18 @@ pub fn wait_for_stdin_to_close() {
     });
     // On timeout the child stops anyway: a parent that vanished must not leave it running.
     let _ = receiver.recv_timeout(CHILD_WAIT);
+}
+
+/// The end of a child node's run: it stays up until the parent, having heard from every node,
+/// closes stdin (a node that stopped as soon as its own part was done could close a connection
+/// a peer still needs, to fetch from it or to confirm a put), then stops gracefully and says
+/// `STOPPED`.
+pub async fn stay_up_then_stop(node: &mut Node) {
+    tokio::task::block_in_place(wait_for_stdin_to_close);
+    bounded("stop_swarm", node.stop_swarm())
+        .await
+        .expect("stop the node");
+    println!("STOPPED");
 }
 
 /// The value of the child's environment variable `name`.

@@ -151,14 +151,7 @@ fn child() {
             }
             other => panic!("unknown role {other}"),
         }
-        // Stay up until the parent has heard from every node: a receiver that stopped as soon
-        // as it held the last message could close the connection before its confirmation
-        // left, and a sender's put would fail.
-        tokio::task::block_in_place(wait_for_stdin_to_close);
-        bounded("stop_swarm", node.stop_swarm())
-            .await
-            .expect("stop the node");
-        println!("STOPPED");
+        stay_up_then_stop(&mut node).await;
     });
 }
 
