@@ -16,7 +16,7 @@
 use std::ops::{Bound, Deref};
 
 use crate::error::Result;
-use crate::subscription::ChangeHub;
+use crate::subscription::{ChangeHub, EventLog};
 
 /// Borrowed bounds on key bytes.
 pub type KeyBounds<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
@@ -49,6 +49,41 @@ pub trait Backend: Send + Sync + 'static {
     /// The store's change hub, shared by every handle on the same database: the typed layer
     /// publishes committed changes there (see [`crate::subscription`]).
     fn changes(&self) -> &ChangeHub;
+
+    /// Runs `work` in a new write transaction, commits it when `work` returns `Ok`, and then
+    /// publishes the changes `work` recorded in `log`, in commit order. This is how every
+    /// auto-commit call (a tree's `put`, `put_many`, `remove`, `clear`, a batch, a DHT record)
+    /// writes.
+    ///
+    /// `tables` names the tables `work` opens, or is empty when `work` iterates or counts a
+    /// table (clearing it, checking unique keys). An engine may use the names to write more
+    /// directly than [`Backend::begin_write`] allows, and may then roll a first attempt back
+    /// and run `work` again (sled does, when `work` iterates after all); only the last
+    /// attempt is committed and published.
+    ///
+    /// # Errors
+    /// The error of `work`, or of the engine; then nothing was written and nothing published.
+    fn auto_commit<R>(
+        &self,
+        tables: &[&'static str],
+        work: impl FnMut(&Self::Write, &mut EventLog) -> Result<R>,
+    ) -> Result<R> {
+        let _ = tables;
+        write_in_transaction(self, work)
+    }
+}
+
+/// [`Backend::auto_commit`] on an ordinary write transaction: `work` runs once.
+pub(crate) fn write_in_transaction<B: Backend + ?Sized, R>(
+    backend: &B,
+    work: impl FnOnce(&B::Write, &mut EventLog) -> Result<R>,
+) -> Result<R> {
+    let hub = backend.changes();
+    let mut log = EventLog::for_hub(hub);
+    let txn = backend.begin_write()?;
+    let result = work(&txn, &mut log)?;
+    log.commit(hub, txn)?;
+    Ok(result)
 }
 
 /// A read transaction.

@@ -109,19 +109,17 @@ where
         f(&PrimaryTable::open_read(&txn)?)
     }
 
+    /// Runs `f` on the model's tables in one auto-commit write ([`Backend::auto_commit`]),
+    /// which may run it more than once. `iterates`: whether `f` iterates a table.
     fn write<R>(
         &self,
-        f: impl for<'t> FnOnce(&mut ModelTables<D, M, WriteTable<'t, B>>, &mut EventLog) -> Result<R>,
+        iterates: bool,
+        mut f: impl for<'t> FnMut(&mut ModelTables<D, M, WriteTable<'t, B>>, &mut EventLog) -> Result<R>,
     ) -> Result<R> {
-        let hub = self.backend.changes();
-        let mut log = EventLog::for_hub(hub);
-        let txn = self.backend.begin_write()?;
-        let result = {
-            let mut tables = ModelTables::open_write(&txn)?;
-            f(&mut tables, &mut log)?
-        };
-        log.commit(hub, txn)?;
-        Ok(result)
+        let tables = ModelTables::<D, M, ()>::auto_commit_tables(iterates);
+        self.backend.auto_commit(tables, |txn, log| {
+            f(&mut ModelTables::open_write(txn)?, log)
+        })
     }
 
     /// A lazy iterator over the models whose encoded primary keys lie within `bounds`.
@@ -157,7 +155,10 @@ where
     /// nothing was written.
     pub fn put(&self, model: M) -> Result<()> {
         let ops = [WriteOp::Put(EncodedModel::new::<D, M>(&model)?)];
-        self.write(|tables, log| tables.check_and_apply(&ops, log))
+        // Unique keys are checked by iterating the index.
+        self.write(has_unique::<D, M>(), |tables, log| {
+            tables.check_and_apply(&ops, log)
+        })
     }
 
     /// The model with primary key `key`.
@@ -173,7 +174,7 @@ where
     /// # Errors
     /// When the engine fails or the stored value does not decode; then nothing was removed.
     pub fn remove(&self, key: M::PrimaryKey) -> Result<Option<M>> {
-        self.write(|tables, log| tables.remove(&key, log))
+        self.write(false, |tables, log| tables.remove(&key, log))
     }
 
     /// Every model whose secondary key equals `key`, in primary-key order.
@@ -367,7 +368,7 @@ where
     /// # Errors
     /// When the engine fails; then nothing was removed.
     pub fn clear(&self) -> Result<()> {
-        self.write(|tables, log| tables.clear(log))
+        self.write(true, |tables, log| tables.clear(log))
     }
 
     /// Inserts every model, in order, in one transaction: all are written or none.
@@ -380,10 +381,12 @@ where
         if !has_unique::<D, M>() {
             // Nothing to check across the list: encode and write each model in turn. An
             // encoding error drops the transaction, so nothing is written either way.
-            return self.write(|tables, log| tables.put_streaming(models, log));
+            // Collecting a `Vec` reuses its buffer; any list is kept for a second run.
+            let models: Vec<M> = models.into_iter().collect();
+            return self.write(false, |tables, log| tables.put_streaming(&models, log));
         }
         let ops = WriteOp::puts::<D, M>(models)?;
-        self.write(|tables, log| tables.check_and_apply(&ops, log))
+        self.write(true, |tables, log| tables.check_and_apply(&ops, log))
     }
 
     /// Looks up every key in one read transaction; one entry per key, in order.
@@ -656,11 +659,11 @@ where
     /// ([`NetabaseError::UniqueViolation`]), the engine fails or a stored value does not
     /// decode; then nothing was written.
     pub fn commit(self) -> Result<()> {
-        let hub = self.backend.changes();
-        let mut log = EventLog::for_hub(hub);
-        let txn = self.backend.begin_write()?;
-        ModelTables::<D, M, _>::open_write(&txn)?.check_and_apply(&self.ops, &mut log)?;
-        log.commit(hub, txn)
+        // Unique keys are checked by iterating the index.
+        let tables = ModelTables::<D, M, ()>::auto_commit_tables(has_unique::<D, M>());
+        self.backend.auto_commit(tables, |txn, log| {
+            ModelTables::<D, M, _>::open_write(txn)?.check_and_apply(&self.ops, log)
+        })
     }
 }
 

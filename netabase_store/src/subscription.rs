@@ -81,13 +81,15 @@ impl ChangeHub {
         }
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Arc<RawChange>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<RawChange>> {
         self.sender.subscribe()
     }
 }
 
-/// The changes one write transaction made, collected only while someone is subscribed.
-pub(crate) struct EventLog {
+/// The changes one write transaction made, collected only while someone is subscribed, and
+/// published once it has committed (see [`Backend::auto_commit`](crate::engine::Backend::auto_commit)).
+#[derive(Debug)]
+pub struct EventLog {
     active: bool,
     changes: Vec<RawChange>,
 }
@@ -139,6 +141,11 @@ impl EventLog {
         }
     }
 
+    /// Forgets what was recorded, for a write that is run again after a rollback.
+    pub(crate) fn clear(&mut self) {
+        self.changes.clear();
+    }
+
     /// Commits `txn` and then publishes the log, in commit order with other committers.
     pub(crate) fn commit<W: WriteTxn>(self, hub: &ChangeHub, txn: W) -> Result<()> {
         if self.changes.is_empty() {
@@ -146,13 +153,36 @@ impl EventLog {
         }
         let _order = hub.publishing.lock();
         txn.commit()?;
+        self.publish(hub);
+        Ok(())
+    }
+
+    /// Runs `write`, which records into this log and commits, then publishes the log, in
+    /// commit order with other committers. For engines whose commit is not a [`WriteTxn`]
+    /// call; the caller holds the store's writer lock, which every writer takes before the
+    /// hub's publishing lock.
+    pub(crate) fn commit_with<R>(
+        mut self,
+        hub: &ChangeHub,
+        write: impl FnOnce(&mut EventLog) -> Result<R>,
+    ) -> Result<R> {
+        let _order = self.active.then(|| hub.publishing.lock());
+        let result = write(&mut self)?;
+        self.publish(hub);
+        Ok(result)
+    }
+
+    /// Sends the recorded changes as one commit; the caller holds the publishing lock.
+    fn publish(self, hub: &ChangeHub) {
+        if self.changes.is_empty() {
+            return;
+        }
         let commit = hub.commits.fetch_add(1, Ordering::Relaxed) + 1;
         for mut change in self.changes {
             change.commit = commit;
             // An error only means every subscriber has gone.
             let _ = hub.sender.send(Arc::new(change));
         }
-        Ok(())
     }
 }
 

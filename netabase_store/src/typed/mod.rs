@@ -364,6 +364,19 @@ where
     D: NetabaseDefinitionTrait,
     M: NetabaseModelTrait<D>,
 {
+    /// The tables to name to [`Backend::auto_commit`](crate::engine::Backend::auto_commit)
+    /// for work on these tables: the ones [`ModelTables::open`] opens, or none when the work
+    /// `iterates` a table.
+    pub(crate) fn auto_commit_tables(iterates: bool) -> &'static [&'static str] {
+        if iterates {
+            &[]
+        } else if M::SECONDARY_KEYS.is_empty() {
+            std::slice::from_ref(&M::TREE_NAMES.primary)
+        } else {
+            &[M::TREE_NAMES.primary, M::TREE_NAMES.index]
+        }
+    }
+
     /// Opens the tables with `open` (a transaction's `open_table`). The index table is only
     /// opened when `M` has secondary keys.
     pub(crate) fn open(mut open: impl FnMut(&'static str) -> Result<T>) -> Result<Self> {
@@ -489,18 +502,14 @@ where
     /// bulk write holds no encoded copy of the whole list. Only for models without unique
     /// secondary keys (there is nothing to check across the list before writing). An encoding
     /// error stops the writes part way: the caller must then drop the transaction.
-    pub(crate) fn put_streaming(
-        &mut self,
-        models: impl IntoIterator<Item = M>,
-        log: &mut EventLog,
-    ) -> Result<()> {
+    pub(crate) fn put_streaming(&mut self, models: &[M], log: &mut EventLog) -> Result<()> {
         debug_assert!(!has_unique::<D, M>());
         let mut encoded = EncodedModel {
             value: Vec::new(),
             index: IndexKeyWriter::with_primary(Vec::new(), M::SECONDARY_KEYS.len()),
         };
         for model in models {
-            encoded.refill::<D, M>(&model)?;
+            encoded.refill::<D, M>(model)?;
             self.put(&encoded, log)?;
         }
         Ok(())
