@@ -10,7 +10,9 @@
 //! `TARGET` is a target name of `cross_store_comparison` (`redb.raw`, `redb.netabase`, ...),
 //! `OP` one of `insert get query iterate remove`, `MODE` one of `loop bulk txn`. Everything but
 //! the operation itself (opening the store, preparing the data) runs outside `measured`, so
-//! callgrind counts only the operation. Without arguments (as `cargo bench` runs it) every
+//! callgrind counts only the operation. `NETABASE_CALLGRIND_ROUNDS=N` first runs the operation
+//! N times uncounted, each followed by the untimed reset criterion does, so that the count is
+//! of the engine's steady state rather than of a fresh file. Without arguments (as `cargo bench` runs it) every
 //! target does every operation once on 10 items, as a smoke test.
 
 // Only part of the shared modules is used here.
@@ -103,6 +105,11 @@ fn mode(name: &str) -> Mode {
 /// The operation callgrind counts.
 #[inline(never)]
 fn measured(target: &dyn Target, op: &str, mode: Mode, data: Vec<User>, ids: &[u64]) -> usize {
+    operation(target, op, mode, data, ids)
+}
+
+/// Operation `op` of `target` on every item.
+fn operation(target: &dyn Target, op: &str, mode: Mode, data: Vec<User>, ids: &[u64]) -> usize {
     let emails: Vec<String>;
     match op {
         "insert" => target.insert(mode, data),
@@ -122,6 +129,19 @@ fn run(name: &str, op: &str, mode: Mode, n: usize) -> usize {
     let target = open(name, &dir);
     let data = users(n);
     let ids: Vec<u64> = data.iter().map(|user| user.id).collect();
+    // Steady state, as criterion measures it: `NETABASE_CALLGRIND_ROUNDS` rounds of the
+    // operation, each followed by criterion's untimed reset, before the counted one.
+    let rounds: usize = std::env::var("NETABASE_CALLGRIND_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(0);
+    for _ in 0..rounds {
+        if op != "insert" {
+            target.insert(Mode::Bulk, data.clone());
+        }
+        black_box(operation(target.as_ref(), op, mode, data.clone(), &ids));
+        target.reset();
+    }
     if op != "insert" {
         target.insert(Mode::Bulk, data.clone());
     }

@@ -80,7 +80,7 @@ fn key_newtype(model: &Model, name: &Ident, field: &KeyField, doc: &str) -> Toke
         #[automatically_derived]
         impl #p::KeyCodec for #name {
             fn encode_key(&self, out: &mut #p::std::vec::Vec<u8>) {
-                #encode(&self.0, out)
+                <Self as #p::KeyNewtype>::encode_field(&self.0, out)
             }
             fn decode_key(
                 input: &mut &[u8],
@@ -94,6 +94,9 @@ fn key_newtype(model: &Model, name: &Ident, field: &KeyField, doc: &str) -> Toke
             type Inner = #ty;
             fn inner(&self) -> &#ty {
                 &self.0
+            }
+            fn encode_field(field: &#ty, out: &mut #p::std::vec::Vec<u8>) {
+                #encode(field, out)
             }
         }
 
@@ -367,7 +370,7 @@ fn model_trait(definition: &Definition, model: &Model) -> TokenStream {
             let newtype = model.secondary_key(key);
             let member = &key.field.member;
             quote! {
-                writer.push(#tag, &#newtype(#p::std::clone::Clone::clone(&self.#member)));
+                writer.push_field::<#newtype>(#tag, &self.#member);
             }
         });
         (
@@ -400,6 +403,9 @@ fn model_trait(definition: &Definition, model: &Model) -> TokenStream {
             const SECONDARY_KEYS: &'static [#p::SecondaryKeyInfo] = &[#(#infos),*];
             fn primary_key(&self) -> #primary {
                 #primary(#p::std::clone::Clone::clone(&self.#primary_member))
+            }
+            fn encode_primary_key(&self, out: &mut #p::std::vec::Vec<u8>) {
+                <#primary as #p::KeyNewtype>::encode_field(&self.#primary_member, out)
             }
             fn secondary_keys(
                 &self,

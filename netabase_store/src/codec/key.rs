@@ -276,6 +276,10 @@ pub trait KeyNewtype {
 
     /// The field.
     fn inner(&self) -> &Self::Inner;
+
+    /// Appends the encoding of a key holding `field`, as [`KeyCodec::encode_key`] of the
+    /// newtype does, without building one.
+    fn encode_field(field: &Self::Inner, out: &mut Vec<u8>);
 }
 
 impl<K> KeyPrefix for K

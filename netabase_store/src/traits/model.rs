@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use crate::codec::{KeyCodec, KeyDecodeError};
+use smallvec::SmallVec;
+
+use crate::codec::{KeyCodec, KeyDecodeError, KeyNewtype};
 use crate::error::WrongVariant;
 use crate::traits::definition::{IntoDiscriminant, NetabaseDefinitionTrait};
 
@@ -46,6 +48,12 @@ pub trait NetabaseModelTrait<D: NetabaseDefinitionTrait>:
 
     /// The model's primary key.
     fn primary_key(&self) -> Self::PrimaryKey;
+
+    /// Appends the encoded primary key, as `encode_key(&self.primary_key())` would, without
+    /// building the key (the generated impl encodes the field in place).
+    fn encode_primary_key(&self, out: &mut Vec<u8>) {
+        self.primary_key().encode_key(out);
+    }
 
     /// The model's secondary keys, one per `#[secondary_key]` field.
     fn secondary_keys(
@@ -132,61 +140,69 @@ pub struct SecondaryKeyInfo {
 
 /// Collects the index keys (`tag ‖ secondary key ‖ primary key`) of one model.
 ///
-/// The generated [`NetabaseModelTrait::write_index_keys`] calls [`IndexKeyWriter::push`] once
-/// per secondary field; the store reads the finished keys.
+/// The generated [`NetabaseModelTrait::write_index_keys`] calls [`IndexKeyWriter::push_field`]
+/// once per secondary field; the store reads the finished keys. The primary key and every
+/// entry share one buffer, so a model's keys cost one allocation (none when the writer is
+/// reused).
 #[derive(Debug)]
 pub struct IndexKeyWriter {
-    primary: Vec<u8>,
+    /// `primary ‖ entry₀ ‖ entry₁ ‖ …`
     buf: Vec<u8>,
-    ends: Vec<usize>,
+    primary_len: usize,
+    /// Where each entry ends in `buf`; inline for models with few secondary keys.
+    ends: SmallVec<[usize; 4]>,
 }
 
 impl IndexKeyWriter {
+    /// Room for the encoded primary key and for a tag and a short secondary value per entry;
+    /// longer keys grow the buffer.
+    const KEY_ROOM: usize = 16;
+    const VALUE_ROOM: usize = 48;
+
+    /// A writer for the entries of the model stored under encoded primary key `primary`.
     pub(crate) fn new(primary: &[u8]) -> Self {
+        let mut writer = Self::with_capacity(0);
+        writer.start(|buf| buf.extend_from_slice(primary));
+        writer
+    }
+
+    /// An empty writer with room for `entries` index keys; [`Self::start`] it before use.
+    pub(crate) fn with_capacity(entries: usize) -> Self {
         IndexKeyWriter {
-            primary: primary.to_vec(),
-            buf: Vec::new(),
-            ends: Vec::new(),
+            buf: Vec::with_capacity(
+                Self::KEY_ROOM + entries * (1 + Self::VALUE_ROOM + Self::KEY_ROOM),
+            ),
+            primary_len: 0,
+            ends: SmallVec::new(),
         }
     }
 
-    /// A writer that owns the encoded primary key and has room for `entries` index keys, so a
-    /// model's keys usually cost one allocation for the entries and one for their ends.
-    pub(crate) fn with_primary(primary: Vec<u8>, entries: usize) -> Self {
-        // Room for a tag and a short secondary value per entry; longer values grow the buffer.
-        const VALUE_ROOM: usize = 48;
-        IndexKeyWriter {
-            buf: Vec::with_capacity(entries * (1 + VALUE_ROOM + primary.len())),
-            ends: Vec::with_capacity(entries),
-            primary,
-        }
+    /// Empties the writer, keeping its memory, and sets the primary key to the bytes
+    /// `encode_primary` appends, before the next [`NetabaseModelTrait::write_index_keys`].
+    pub(crate) fn start(&mut self, encode_primary: impl FnOnce(&mut Vec<u8>)) {
+        self.buf.clear();
+        self.ends.clear();
+        encode_primary(&mut self.buf);
+        self.primary_len = self.buf.len();
     }
 
     /// The encoded primary key appended to every index key.
     pub(crate) fn primary(&self) -> &[u8] {
-        &self.primary
+        &self.buf[..self.primary_len]
     }
 
-    /// Empties the writer, keeping its memory, and returns the primary-key buffer to fill
-    /// before the next [`NetabaseModelTrait::write_index_keys`].
-    pub(crate) fn reset(&mut self) -> &mut Vec<u8> {
-        self.buf.clear();
-        self.ends.clear();
-        self.primary.clear();
-        &mut self.primary
-    }
-
-    /// Adds the index key for the secondary field with tag `tag` and value `key`.
-    pub fn push<K: KeyCodec>(&mut self, tag: u8, key: &K) {
+    /// Adds the index key for the secondary field with tag `tag` and value `field`, encoded
+    /// as its key newtype `K` encodes it (without building a `K`).
+    pub fn push_field<K: KeyNewtype>(&mut self, tag: u8, field: &K::Inner) {
         self.buf.push(tag);
-        key.encode_key(&mut self.buf);
-        self.buf.extend_from_slice(&self.primary);
+        K::encode_field(field, &mut self.buf);
+        self.buf.extend_from_within(..self.primary_len);
         self.ends.push(self.buf.len());
     }
 
     /// The finished index keys, in push order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        let starts = std::iter::once(self.primary_len).chain(self.ends.iter().copied());
         starts
             .zip(self.ends.iter().copied())
             .map(|(s, e)| &self.buf[s..e])
@@ -236,6 +252,13 @@ mod tests {
 
     fn index_keys<M: NetabaseModelTrait<TestDefinition>>(model: &M) -> Vec<Vec<u8>> {
         let mut writer = IndexKeyWriter::new(&encode_key(&model.primary_key()));
+        let mut in_place = Vec::new();
+        model.encode_primary_key(&mut in_place);
+        assert_eq!(
+            writer.primary(),
+            in_place,
+            "the generated primary-key encoding"
+        );
         model.write_index_keys(&mut writer);
         writer.keys().map(<[u8]>::to_vec).collect()
     }

@@ -48,12 +48,12 @@ impl EncodedModel {
         D: NetabaseDefinitionTrait,
         M: NetabaseModelTrait<D>,
     {
-        let key = encode_key(&model.primary_key());
         let value = codec::encode_value(model).map_err(|source| NetabaseError::Encode {
             tree: M::TREE_NAMES.primary,
             source,
         })?;
-        let mut index = IndexKeyWriter::with_primary(key, M::SECONDARY_KEYS.len());
+        let mut index = IndexKeyWriter::with_capacity(M::SECONDARY_KEYS.len());
+        index.start(|key| model.encode_primary_key(key));
         model.write_index_keys(&mut index);
         Ok(EncodedModel { value, index })
     }
@@ -70,7 +70,7 @@ impl EncodedModel {
         D: NetabaseDefinitionTrait,
         M: NetabaseModelTrait<D>,
     {
-        model.primary_key().encode_key(self.index.reset());
+        self.index.start(|key| model.encode_primary_key(key));
         self.value.clear();
         codec::encode_value_into(model, &mut self.value).map_err(|source| {
             NetabaseError::Encode {
@@ -506,7 +506,7 @@ where
         debug_assert!(!has_unique::<D, M>());
         let mut encoded = EncodedModel {
             value: Vec::new(),
-            index: IndexKeyWriter::with_primary(Vec::new(), M::SECONDARY_KEYS.len()),
+            index: IndexKeyWriter::with_capacity(M::SECONDARY_KEYS.len()),
         };
         for model in models {
             encoded.refill::<D, M>(model)?;
