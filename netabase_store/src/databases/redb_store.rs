@@ -4,11 +4,21 @@
 //! that byte order is key order, so redb compares keys with `memcmp` and never decodes them.
 //! Transactions are redb's own: a write transaction is atomic and durable on commit (unless
 //! `use_fsync` is off), a read transaction is a consistent snapshot.
+//!
+//! Without `use_fsync` (and in [`RedbStore::temp`], where nothing can be durable), commits use
+//! `Durability::None`, except one at least every [`DURABLE_INTERVAL`]: redb keeps bookkeeping
+//! for every non-durable commit in memory until a durable one (about 40 bytes each), so a
+//! long-running store that never made a durable commit would grow without bound. The periodic
+//! durable commit bounds that memory, and what a crash can lose to about that interval of
+//! commits, as sled's background flush does.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 use redb::{
     AccessGuard, Database, Durability, ReadOnlyDatabase, ReadableDatabase, ReadableTable,
@@ -41,9 +51,16 @@ enum Db {
     ReadOnly(ReadOnlyDatabase),
 }
 
+/// Without `use_fsync`, the longest time between two durable commits (see the module docs).
+pub const DURABLE_INTERVAL: Duration = Duration::from_secs(1);
+
 struct Shared {
     db: Db,
+    /// `Immediate`: every commit is durable (`use_fsync`). `None`: commits are not, except
+    /// one at least every [`DURABLE_INTERVAL`].
     durability: Durability,
+    /// When the last durable commit of a `Durability::None` store was made.
+    last_durable: Mutex<Instant>,
     changes: ChangeHub,
     _config: Option<FileConfig>,
 }
@@ -89,7 +106,9 @@ impl<D> RedbStore<D> {
         Self::with_config(FileConfig::new(path), true)
     }
 
-    /// A fresh database held in memory (no file), gone when the last clone is dropped.
+    /// A fresh database held in memory (no file), gone when the last clone is dropped. Its
+    /// commits are not durable (there is nothing to make durable), with the periodic durable
+    /// commit that bounds redb's bookkeeping (see the module docs).
     ///
     /// # Errors
     /// When redb cannot initialise it.
@@ -97,11 +116,7 @@ impl<D> RedbStore<D> {
         let db = redb::Builder::new()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(redb_err("creating an in-memory database"))?;
-        Ok(Self::from_db(
-            Db::ReadWrite(db),
-            Durability::Immediate,
-            None,
-        ))
+        Ok(Self::from_db(Db::ReadWrite(db), Durability::None, None))
     }
 
     fn from_db(db: Db, durability: Durability, config: Option<FileConfig>) -> Self {
@@ -112,6 +127,7 @@ impl<D> RedbStore<D> {
             shared: Arc::new(Shared {
                 db,
                 durability,
+                last_durable: Mutex::new(Instant::now()),
                 changes: ChangeHub::with_capacity(capacity),
                 _config: config,
             }),
@@ -196,9 +212,17 @@ impl<D: 'static> Backend for RedbStore<D> {
         let mut txn = db
             .begin_write()
             .map_err(redb_err("beginning a write transaction"))?;
-        txn.set_durability(self.shared.durability)
-            .map_err(|err| NetabaseError::storage("setting durability", err))?;
-        Ok(RedbWrite(txn))
+        // Decided once redb has serialised this writer behind the previous one.
+        let periodic = matches!(self.shared.durability, Durability::None)
+            && self.shared.last_durable.lock().elapsed() >= DURABLE_INTERVAL;
+        if !periodic {
+            txn.set_durability(self.shared.durability)
+                .map_err(|err| NetabaseError::storage("setting durability", err))?;
+        }
+        Ok(RedbWrite {
+            txn,
+            periodic: periodic.then(|| Arc::clone(&self.shared)),
+        })
     }
 
     fn flush(&self) -> Result<()> {
@@ -212,7 +236,9 @@ impl<D: 'static> Backend for RedbStore<D> {
         let txn = db
             .begin_write()
             .map_err(redb_err("beginning a flush transaction"))?;
-        txn.commit().map_err(redb_err("flushing"))
+        txn.commit().map_err(redb_err("flushing"))?;
+        *self.shared.last_durable.lock() = Instant::now();
+        Ok(())
     }
 
     fn changes(&self) -> &ChangeHub {
@@ -306,13 +332,17 @@ impl SnapshotTable for RedbTable {
 }
 
 /// A write transaction of [`RedbStore`].
-pub struct RedbWrite(redb::WriteTransaction);
+pub struct RedbWrite {
+    txn: redb::WriteTransaction,
+    /// The store, when this is the periodic durable commit of a `Durability::None` store.
+    periodic: Option<Arc<Shared>>,
+}
 
 impl WriteTxn for RedbWrite {
     type Table<'t> = RedbWriteTable<'t>;
 
     fn open_table(&self, name: &'static str) -> Result<RedbWriteTable<'_>> {
-        match self.0.open_table(definition(name)) {
+        match self.txn.open_table(definition(name)) {
             Ok(table) => Ok(RedbWriteTable(table)),
             Err(TableError::TableAlreadyOpen(..)) => Err(NetabaseError::TreeAlreadyOpen(name)),
             Err(err) => Err(NetabaseError::storage("opening a table", err)),
@@ -320,7 +350,11 @@ impl WriteTxn for RedbWrite {
     }
 
     fn commit(self) -> Result<()> {
-        self.0.commit().map_err(redb_err("committing"))
+        self.txn.commit().map_err(redb_err("committing"))?;
+        if let Some(shared) = self.periodic {
+            *shared.last_durable.lock() = Instant::now();
+        }
+        Ok(())
     }
 }
 
@@ -329,7 +363,7 @@ impl RedbWrite {
     /// transaction discards too, silently).
     #[cfg_attr(not(feature = "redb-zerocopy"), allow(dead_code))]
     pub(crate) fn abort(self) -> Result<()> {
-        self.0.abort().map_err(redb_err("aborting"))
+        self.txn.abort().map_err(redb_err("aborting"))
     }
 }
 

@@ -4,6 +4,9 @@
 //!
 //! Rounds per backend: `NETABASE_CRASH_ROUNDS` (default 20); `scripts/crash-loop` runs more.
 //!
+//! Without fsync a redb store makes one commit durable at least every `DURABLE_INTERVAL`:
+//! a writer killed mid-stream keeps every batch acknowledged that long before the kill.
+//!
 //! Batch `i` puts models `8i .. 8i+8` in group `i` and moves model `8(i-1)` to group `i`, so a
 //! partially applied batch would show as a wrong count in some group.
 
@@ -15,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use netabase_store::NetabaseStore;
 use netabase_store::config::FileConfig;
-use netabase_store::databases::redb_store::RedbStore;
+use netabase_store::databases::redb_store::{DURABLE_INTERVAL, RedbStore};
 use netabase_store::databases::sled_store::SledStore;
 use netabase_store::engine::Backend;
 
@@ -70,6 +73,7 @@ fn batches_in<B: Backend>(store: &NetabaseStore<TestDefinition, B>) -> u32 {
 }
 
 fn write_batches<B: Backend>(store: &NetabaseStore<TestDefinition, B>) {
+    let started = Instant::now();
     let tree = store.open_tree::<Fragile>();
     let first = batches_in(store);
     for batch in first..first + 100_000 {
@@ -89,8 +93,8 @@ fn write_batches<B: Backend>(store: &NetabaseStore<TestDefinition, B>) {
             });
         }
         tree.put_many(models).expect("commit a batch");
-        // Acknowledge only after the commit returned (durably: use_fsync is on).
-        println!("ACK {batch}");
+        // Acknowledge only after the commit returned, with the writer's clock.
+        println!("ACK {batch} {}", started.elapsed().as_millis());
     }
 }
 
@@ -100,6 +104,14 @@ fn sled_at(path: &Path) -> NetabaseStore<TestDefinition, SledStore<TestDefinitio
 
 fn redb_at(path: &Path) -> NetabaseStore<TestDefinition, RedbStore<TestDefinition>> {
     NetabaseStore::with_config(FileConfig::new(path)).expect("open redb")
+}
+
+fn redb_without_fsync_at(path: &Path) -> NetabaseStore<TestDefinition, RedbStore<TestDefinition>> {
+    let config = FileConfig::builder()
+        .path(path.to_path_buf())
+        .use_fsync(false)
+        .build();
+    NetabaseStore::with_config(config).expect("open redb")
 }
 
 /// The writer process. Runs only when spawned by [`crash_loop`].
@@ -113,6 +125,7 @@ fn child_writer() {
     match backend {
         "sled" => write_batches(&sled_at(Path::new(path))),
         "redb" => write_batches(&redb_at(Path::new(path))),
+        "redb-without-fsync" => write_batches(&redb_without_fsync_at(Path::new(path))),
         other => panic!("unknown backend {other}"),
     }
 }
@@ -151,8 +164,12 @@ fn rounds() -> u32 {
         .unwrap_or(20)
 }
 
-/// Runs one killed child, returns the batches it acknowledged.
-fn run_child(backend: &str, path: &Path, kill_after: Duration) -> Vec<u32> {
+/// A writer child of `backend` on `path`, and a thread collecting its acknowledgements
+/// (`(batch, milliseconds since the writer started)`) until it dies.
+fn spawn_child(
+    backend: &str,
+    path: &Path,
+) -> (std::process::Child, std::sync::mpsc::Receiver<(u32, u64)>) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             CHILD_TEST,
@@ -167,17 +184,30 @@ fn run_child(backend: &str, path: &Path, kill_after: Duration) -> Vec<u32> {
         .spawn()
         .expect("spawn the writer");
     let stdout = child.stdout.take().expect("child stdout");
-    let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|line| line.strip_prefix("ACK ").and_then(|n| n.parse().ok()))
-            .collect::<Vec<u32>>()
+    let (acks, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let mut fields = line.strip_prefix("ACK ").unwrap_or_default().split(' ');
+            let (Some(Ok(batch)), Some(Ok(ms))) =
+                (fields.next().map(str::parse), fields.next().map(str::parse))
+            else {
+                continue;
+            };
+            if acks.send((batch, ms)).is_err() {
+                return;
+            }
+        }
     });
+    (child, received)
+}
+
+/// Runs one killed child, returns the batches it acknowledged.
+fn run_child(backend: &str, path: &Path, kill_after: Duration) -> Vec<u32> {
+    let (mut child, acks) = spawn_child(backend, path);
     std::thread::sleep(kill_after);
     child.kill().expect("SIGKILL the writer");
     child.wait().expect("reap the writer");
-    reader.join().expect("reader thread")
+    acks.iter().map(|(batch, _)| batch).collect()
 }
 
 fn verify<B: Backend>(store: &NetabaseStore<TestDefinition, B>, acked: Option<u32>, context: &str) {
@@ -247,4 +277,41 @@ fn sled_survives_sigkill_with_every_acknowledged_batch() {
 fn redb_survives_sigkill_with_every_acknowledged_batch() {
     let dir = tempfile::tempdir().unwrap();
     crash_loop("redb", dir.path().join("db.redb"));
+}
+
+#[test]
+fn redb_without_fsync_makes_a_commit_durable_at_least_every_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.redb");
+    let interval = DURABLE_INTERVAL.as_millis() as u64;
+    // Scheduling slack on a loaded machine between a commit and its acknowledgement.
+    let slack = 500;
+    let kill_at = 3 * interval + slack;
+    let (mut child, acks) = spawn_child("redb-without-fsync", &path);
+    let mut acknowledged = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while let Ok(ack) = acks.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        acknowledged.push(ack);
+        if ack.1 >= kill_at {
+            break;
+        }
+    }
+    child.kill().expect("SIGKILL the writer");
+    child.wait().expect("reap the writer");
+    let last_ms = acknowledged.last().map_or(0, |&(_, ms)| ms);
+    assert!(last_ms >= kill_at, "the writer stalled at {last_ms} ms");
+    // Every batch acknowledged at least one interval (and the slack) before the last
+    // acknowledgement preceded a durable commit.
+    let must_survive = acknowledged
+        .iter()
+        .filter(|&&(_, ms)| ms + interval + slack <= last_ms)
+        .map(|&(batch, _)| batch)
+        .max()
+        .expect("batches old enough to have been made durable");
+    let store = redb_at(&path);
+    verify(
+        &store,
+        Some(must_survive),
+        &format!("killed {last_ms} ms after it started"),
+    );
 }
