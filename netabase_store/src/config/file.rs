@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::{NetabaseError, Result};
 
@@ -20,6 +21,11 @@ pub struct FileConfig {
     pub read_only: bool,
     /// Make every commit durable before it returns (default `true`).
     pub use_fsync: bool,
+    /// With `use_fsync` off, how often commits are made durable (default
+    /// [`FileConfig::DEFAULT_FLUSH_INTERVAL`]): sled flushes in the background at this
+    /// interval; redb makes the first commit after it durable, and with it every earlier one.
+    /// A crash then loses about this much; redb's memory for non-durable commits stays bounded.
+    pub flush_interval: Duration,
     /// How many change events a subscriber may fall behind before it lags (default
     /// [`DEFAULT_CAPACITY`](crate::subscription::DEFAULT_CAPACITY)).
     pub subscription_capacity: usize,
@@ -29,6 +35,9 @@ pub struct FileConfig {
 }
 
 impl FileConfig {
+    /// The default [`FileConfig::flush_interval`] (sled's own default).
+    pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(500);
+
     /// A configuration with default options for `path`.
     pub fn new(path: impl AsRef<Path>) -> Self {
         FileConfig {
@@ -38,6 +47,7 @@ impl FileConfig {
             truncate: false,
             read_only: false,
             use_fsync: true,
+            flush_interval: Self::DEFAULT_FLUSH_INTERVAL,
             subscription_capacity: crate::subscription::DEFAULT_CAPACITY,
             temp_dir: None,
         }
@@ -69,6 +79,14 @@ impl FileConfig {
                 backend,
                 field: "path",
                 reason: "is empty; set it with `FileConfig::new(path)` or `.path(..)`".into(),
+            });
+        }
+        if self.flush_interval < Duration::from_millis(1) {
+            return Err(NetabaseError::InvalidConfig {
+                backend,
+                field: "flush_interval",
+                reason: "must be at least 1 ms; set `use_fsync` to make every commit durable"
+                    .into(),
             });
         }
         if self.read_only && self.truncate {
@@ -128,6 +146,12 @@ impl FileConfigBuilder {
     /// Sets whether every commit is durable before it returns.
     pub fn use_fsync(mut self, use_fsync: bool) -> Self {
         self.config.use_fsync = use_fsync;
+        self
+    }
+
+    /// Sets how often commits are made durable when `use_fsync` is off.
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.config.flush_interval = interval;
         self
     }
 

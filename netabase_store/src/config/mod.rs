@@ -11,7 +11,8 @@
 //! | `create_if_missing` | fail with `NotFound` when the directory does not exist | same, for the file |
 //! | `truncate` | delete the existing directory first | delete the existing file first |
 //! | `read_only` | rejected: sled 0.34 has no read-only mode | opened with redb's read-only database; writes fail with `ReadOnly` |
-//! | `use_fsync` | every commit is followed by a flush (fsync); else sled flushes in the background every 500 ms | commits use `Durability::Immediate`; else `None`, with one durable commit at least every second (`redb_store::DURABLE_INTERVAL`) |
+//! | `use_fsync` | every commit is followed by a flush (fsync) | commits use `Durability::Immediate` (else `None`) |
+//! | `flush_interval` | without `use_fsync`: sled's background flush interval | without `use_fsync`: the first commit after this interval since the last durable one is made durable (this bounds redb's memory for non-durable commits) |
 //! | `subscription_capacity` | events buffered per slow subscriber | same |
 //!
 //! `use_fsync = true` (the default) means a write is durable when the call returns.

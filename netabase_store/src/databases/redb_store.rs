@@ -6,11 +6,11 @@
 //! `use_fsync` is off), a read transaction is a consistent snapshot.
 //!
 //! Without `use_fsync` (and in [`RedbStore::temp`], where nothing can be durable), commits use
-//! `Durability::None`, except one at least every [`DURABLE_INTERVAL`]: redb keeps bookkeeping
-//! for every non-durable commit in memory until a durable one (about 40 bytes each), so a
-//! long-running store that never made a durable commit would grow without bound. The periodic
-//! durable commit bounds that memory, and what a crash can lose to about that interval of
-//! commits, as sled's background flush does.
+//! `Durability::None`, except the first one after each `flush_interval` (see
+//! [`FileConfig::flush_interval`]): redb keeps bookkeeping for every non-durable commit in
+//! memory until a durable one (about 40 bytes each), so a long-running store that never made a
+//! durable commit would grow without bound. The periodic durable commit bounds that memory, and
+//! what a crash can lose to about that interval of commits, as sled's background flush does.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -51,14 +51,12 @@ enum Db {
     ReadOnly(ReadOnlyDatabase),
 }
 
-/// Without `use_fsync`, the longest time between two durable commits (see the module docs).
-pub const DURABLE_INTERVAL: Duration = Duration::from_secs(1);
-
 struct Shared {
     db: Db,
     /// `Immediate`: every commit is durable (`use_fsync`). `None`: commits are not, except
-    /// one at least every [`DURABLE_INTERVAL`].
+    /// the first one after each `flush_interval`.
     durability: Durability,
+    flush_interval: Duration,
     /// When the last durable commit of a `Durability::None` store was made.
     last_durable: Mutex<Instant>,
     changes: ChangeHub,
@@ -107,8 +105,9 @@ impl<D> RedbStore<D> {
     }
 
     /// A fresh database held in memory (no file), gone when the last clone is dropped. Its
-    /// commits are not durable (there is nothing to make durable), with the periodic durable
-    /// commit that bounds redb's bookkeeping (see the module docs).
+    /// commits are not durable (there is nothing to make durable), but for the periodic durable
+    /// commit, every [`FileConfig::DEFAULT_FLUSH_INTERVAL`], that bounds redb's bookkeeping
+    /// (see the module docs).
     ///
     /// # Errors
     /// When redb cannot initialise it.
@@ -116,10 +115,20 @@ impl<D> RedbStore<D> {
         let db = redb::Builder::new()
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .map_err(redb_err("creating an in-memory database"))?;
-        Ok(Self::from_db(Db::ReadWrite(db), Durability::None, None))
+        Ok(Self::from_db(
+            Db::ReadWrite(db),
+            Durability::None,
+            FileConfig::DEFAULT_FLUSH_INTERVAL,
+            None,
+        ))
     }
 
-    fn from_db(db: Db, durability: Durability, config: Option<FileConfig>) -> Self {
+    fn from_db(
+        db: Db,
+        durability: Durability,
+        flush_interval: Duration,
+        config: Option<FileConfig>,
+    ) -> Self {
         let capacity = config
             .as_ref()
             .map_or(DEFAULT_CAPACITY, |config| config.subscription_capacity);
@@ -127,6 +136,7 @@ impl<D> RedbStore<D> {
             shared: Arc::new(Shared {
                 db,
                 durability,
+                flush_interval,
                 last_durable: Mutex::new(Instant::now()),
                 changes: ChangeHub::with_capacity(capacity),
                 _config: config,
@@ -164,7 +174,12 @@ impl<D> RedbStore<D> {
         } else {
             Durability::None
         };
-        Ok(Self::from_db(db, durability, Some(config)))
+        Ok(Self::from_db(
+            db,
+            durability,
+            config.flush_interval,
+            Some(config),
+        ))
     }
 
     /// The underlying redb database, unless the store was opened read-only.
@@ -214,7 +229,7 @@ impl<D: 'static> Backend for RedbStore<D> {
             .map_err(redb_err("beginning a write transaction"))?;
         // Decided once redb has serialised this writer behind the previous one.
         let periodic = matches!(self.shared.durability, Durability::None)
-            && self.shared.last_durable.lock().elapsed() >= DURABLE_INTERVAL;
+            && self.shared.last_durable.lock().elapsed() >= self.shared.flush_interval;
         if !periodic {
             txn.set_durability(self.shared.durability)
                 .map_err(|err| NetabaseError::storage("setting durability", err))?;

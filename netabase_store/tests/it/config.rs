@@ -152,6 +152,30 @@ fn contradictory_or_empty_configs_are_rejected() {
             ..
         })
     ));
+    let dir = tempfile::tempdir().unwrap();
+    let no_interval = FileConfig::builder()
+        .path(dir.path().join("x"))
+        .use_fsync(false)
+        .flush_interval(std::time::Duration::from_micros(500))
+        .build();
+    assert!(matches!(
+        sled_new(no_interval.clone()),
+        Err(NetabaseError::InvalidConfig {
+            field: "flush_interval",
+            ..
+        })
+    ));
+    assert!(matches!(
+        redb_new(no_interval),
+        Err(NetabaseError::InvalidConfig {
+            field: "flush_interval",
+            ..
+        })
+    ));
+    assert!(
+        !dir.path().join("x").exists(),
+        "a rejected config creates nothing"
+    );
 }
 
 /// `use_fsync = false` still commits (visible at once, durable after `flush` or a clean close);

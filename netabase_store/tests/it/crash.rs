@@ -4,8 +4,9 @@
 //!
 //! Rounds per backend: `NETABASE_CRASH_ROUNDS` (default 20); `scripts/crash-loop` runs more.
 //!
-//! Without fsync a redb store makes one commit durable at least every `DURABLE_INTERVAL`:
-//! a writer killed mid-stream keeps every batch acknowledged that long before the kill.
+//! Without fsync, commits become durable every `flush_interval` (sled's background flush,
+//! redb's periodic durable commit): a writer killed mid-stream keeps every batch acknowledged
+//! that long before the kill.
 //!
 //! Batch `i` puts models `8i .. 8i+8` in group `i` and moves model `8(i-1)` to group `i`, so a
 //! partially applied batch would show as a wrong count in some group.
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use netabase_store::NetabaseStore;
 use netabase_store::config::FileConfig;
-use netabase_store::databases::redb_store::{DURABLE_INTERVAL, RedbStore};
+use netabase_store::databases::redb_store::RedbStore;
 use netabase_store::databases::sled_store::SledStore;
 use netabase_store::engine::Backend;
 
@@ -106,12 +107,16 @@ fn redb_at(path: &Path) -> NetabaseStore<TestDefinition, RedbStore<TestDefinitio
     NetabaseStore::with_config(FileConfig::new(path)).expect("open redb")
 }
 
-fn redb_without_fsync_at(path: &Path) -> NetabaseStore<TestDefinition, RedbStore<TestDefinition>> {
-    let config = FileConfig::builder()
+/// The flush interval of the writers without fsync: not the default, so that it is the
+/// configured value the backends honour.
+const FLUSH_INTERVAL: Duration = Duration::from_millis(300);
+
+fn without_fsync(path: &Path) -> FileConfig {
+    FileConfig::builder()
         .path(path.to_path_buf())
         .use_fsync(false)
-        .build();
-    NetabaseStore::with_config(config).expect("open redb")
+        .flush_interval(FLUSH_INTERVAL)
+        .build()
 }
 
 /// The writer process. Runs only when spawned by [`crash_loop`].
@@ -125,7 +130,18 @@ fn child_writer() {
     match backend {
         "sled" => write_batches(&sled_at(Path::new(path))),
         "redb" => write_batches(&redb_at(Path::new(path))),
-        "redb-without-fsync" => write_batches(&redb_without_fsync_at(Path::new(path))),
+        "sled-without-fsync" => write_batches(
+            &NetabaseStore::<TestDefinition, SledStore<TestDefinition>>::with_config(
+                without_fsync(Path::new(path)),
+            )
+            .expect("open sled"),
+        ),
+        "redb-without-fsync" => write_batches(
+            &NetabaseStore::<TestDefinition, RedbStore<TestDefinition>>::with_config(
+                without_fsync(Path::new(path)),
+            )
+            .expect("open redb"),
+        ),
         other => panic!("unknown backend {other}"),
     }
 }
@@ -279,15 +295,14 @@ fn redb_survives_sigkill_with_every_acknowledged_batch() {
     crash_loop("redb", dir.path().join("db.redb"));
 }
 
-#[test]
-fn redb_without_fsync_makes_a_commit_durable_at_least_every_interval() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db.redb");
-    let interval = DURABLE_INTERVAL.as_millis() as u64;
-    // Scheduling slack on a loaded machine between a commit and its acknowledgement.
-    let slack = 500;
-    let kill_at = 3 * interval + slack;
-    let (mut child, acks) = spawn_child("redb-without-fsync", &path);
+/// Kills a writer without fsync a while after it started; every batch it acknowledged a flush
+/// interval (and some slack) before its last acknowledgement must have survived.
+fn without_fsync_loses_at_most_a_flush_interval(backend: &str, path: &Path) {
+    let interval = FLUSH_INTERVAL.as_millis() as u64;
+    // Scheduling slack on a loaded machine between a commit, its flush and its acknowledgement.
+    let slack = 700;
+    let kill_at = 4 * interval + 2 * slack;
+    let (mut child, acks) = spawn_child(&format!("{backend}-without-fsync"), path);
     let mut acknowledged = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while let Ok(ack) = acks.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -300,18 +315,27 @@ fn redb_without_fsync_makes_a_commit_durable_at_least_every_interval() {
     child.wait().expect("reap the writer");
     let last_ms = acknowledged.last().map_or(0, |&(_, ms)| ms);
     assert!(last_ms >= kill_at, "the writer stalled at {last_ms} ms");
-    // Every batch acknowledged at least one interval (and the slack) before the last
-    // acknowledgement preceded a durable commit.
     let must_survive = acknowledged
         .iter()
         .filter(|&&(_, ms)| ms + interval + slack <= last_ms)
         .map(|&(batch, _)| batch)
         .max()
         .expect("batches old enough to have been made durable");
-    let store = redb_at(&path);
-    verify(
-        &store,
-        Some(must_survive),
-        &format!("killed {last_ms} ms after it started"),
-    );
+    let context = format!("{backend} killed {last_ms} ms after it started");
+    match backend {
+        "sled" => verify(&sled_at(path), Some(must_survive), &context),
+        _ => verify(&redb_at(path), Some(must_survive), &context),
+    }
+}
+
+#[test]
+fn sled_without_fsync_loses_at_most_a_flush_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    without_fsync_loses_at_most_a_flush_interval("sled", &dir.path().join("sled"));
+}
+
+#[test]
+fn redb_without_fsync_loses_at_most_a_flush_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    without_fsync_loses_at_most_a_flush_interval("redb", &dir.path().join("db.redb"));
 }

@@ -128,7 +128,10 @@ impl<D> SledStore<D> {
         }
         let sled_config = sled::Config::new()
             .path(&config.path)
-            .cache_capacity(config.cache_bytes() as u64);
+            .cache_capacity(config.cache_bytes() as u64)
+            .flush_every_ms(Some(
+                u64::try_from(config.flush_interval.as_millis()).unwrap_or(u64::MAX),
+            ));
         let db = open_waiting_for_lock(&sled_config)?;
         Ok(Self::from_db(db, config.use_fsync, Some(config)))
     }
