@@ -188,6 +188,8 @@ impl<D: NetabaseDefinitionTrait> EventLoop<D> {
 
     fn handle_store_event(&mut self, event: RecordStoreEvent, from: Option<PeerId>) {
         match event {
+            // Reading the record back to type it is only worth it for someone to send it to.
+            RecordStoreEvent::Stored { .. } if self.events.receiver_count() == 0 => {}
             RecordStoreEvent::Stored { key, publisher } => {
                 let stored = self
                     .swarm
