@@ -21,6 +21,7 @@
 mod model;
 #[path = "cross_store/peer.rs"]
 mod peer;
+#[allow(dead_code)]
 #[path = "cross_store/raw.rs"]
 mod raw;
 #[allow(dead_code)]
@@ -28,6 +29,7 @@ mod raw;
 mod wrapped;
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use netabase_store::config::FileConfig;
 use netabase_store::databases::memory_store::MemoryStore;
@@ -49,18 +51,22 @@ const TARGETS: [&str; 8] = [
     "redb-mem.native_db",
 ];
 
+/// A store without fsync at `file` in `dir`.
+fn config_in(dir: &tempfile::TempDir, file: &str, flush_interval: Duration) -> FileConfig {
+    FileConfig::builder()
+        .path(dir.path().join(file))
+        .use_fsync(false)
+        .flush_interval(flush_interval)
+        .build()
+}
+
 fn open(name: &str, dir: &tempfile::TempDir) -> Box<dyn Target> {
-    // No periodic durable commit inside the counted operation: under valgrind, everything
-    // runs some fifty times slower, so the default flush interval would make a durable commit
-    // every few dozen puts instead of every few thousand. The raw baseline never makes one;
-    // criterion's wall-time figures include them at the real rate.
-    let config = |file: &str| {
-        FileConfig::builder()
-            .path(dir.path().join(file))
-            .use_fsync(false)
-            .flush_interval(std::time::Duration::from_secs(3600))
-            .build()
-    };
+    // No periodic durable commit of redb inside the counted operation: under valgrind,
+    // everything runs some fifty times slower, so the default flush interval would make a
+    // durable commit every few dozen puts instead of every few thousand. The raw baseline
+    // never makes one; criterion's wall-time figures include them at the real rate. (sled
+    // flushes on its own thread, uncounted, on both sides alike.)
+    let config = |file: &str| config_in(dir, file, Duration::from_secs(3600));
     match name {
         "redb.raw" => Box::new(raw::RawRedb::new(
             &dir.path().join("raw.redb"),
@@ -74,17 +80,15 @@ fn open(name: &str, dir: &tempfile::TempDir) -> Box<dyn Target> {
         "redb-zerocopy.netabase" => Box::new(wrapped::ZeroCopy::new(
             RedbStoreZeroCopy::with_config(config("z.redb")).expect("opens"),
         )),
-        "sled.raw" => Box::new(raw::RawSled::new(&dir.path().join("raw.sled"), false)),
-        "sled.netabase" => Box::new(
-            wrapped::Wrapped::new(
-                "sled.netabase",
-                <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(config(
-                    "n.sled",
-                ))
-                .expect("opens"),
+        "sled.raw" => Box::new(raw::RawSled::fresh()),
+        "sled.netabase" => Box::new(wrapped::Wrapped::fresh("sled.netabase", || {
+            let dir = raw::sled_dir();
+            let store = <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(
+                config_in(&dir, "sled", FileConfig::DEFAULT_FLUSH_INTERVAL),
             )
-            .with_reset(wrapped::sled_reset),
-        ),
+            .expect("opens");
+            (store, dir)
+        })),
         "memory.netabase" => Box::new(wrapped::Wrapped::new(
             "memory.netabase",
             MemoryStore::<BenchDefinition>::new(),

@@ -58,7 +58,17 @@ fn file_config(dir: &tempfile::TempDir, name: &str, fsync: bool) -> FileConfig {
         .build()
 }
 
-/// Every target, each on its own database in `dir`.
+/// A new sled store without fsync in a new temporary directory (see `raw::RawSled::fresh`).
+fn fresh_sled() -> (SledStore<BenchDefinition>, tempfile::TempDir) {
+    let dir = raw::sled_dir();
+    let store = <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file_config(
+        &dir, "sled", false,
+    ))
+    .expect("sled opens");
+    (store, dir)
+}
+
+/// Every target, each on its own database in `dir` (sled's in directories of their own).
 fn targets(dir: &tempfile::TempDir) -> Vec<Box<dyn Target>> {
     let redb = <RedbStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file_config(
         dir,
@@ -69,12 +79,6 @@ fn targets(dir: &tempfile::TempDir) -> Vec<Box<dyn Target>> {
     let zerocopy =
         RedbStoreZeroCopy::<BenchDefinition>::with_config(file_config(dir, "zerocopy.redb", false))
             .expect("redb opens");
-    let sled = <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file_config(
-        dir,
-        "netabase.sled",
-        false,
-    ))
-    .expect("sled opens");
     vec![
         Box::new(raw::RawRedb::new(
             &dir.path().join("raw.redb"),
@@ -82,8 +86,8 @@ fn targets(dir: &tempfile::TempDir) -> Vec<Box<dyn Target>> {
         )),
         Box::new(wrapped::Wrapped::new("redb.netabase", redb)),
         Box::new(wrapped::ZeroCopy::new(zerocopy)),
-        Box::new(raw::RawSled::new(&dir.path().join("raw.sled"), false)),
-        Box::new(wrapped::Wrapped::new("sled.netabase", sled).with_reset(wrapped::sled_reset)),
+        Box::new(raw::RawSled::fresh()),
+        Box::new(wrapped::Wrapped::fresh("sled.netabase", fresh_sled)),
         Box::new(wrapped::Wrapped::new(
             "memory.netabase",
             MemoryStore::<BenchDefinition>::new(),

@@ -6,6 +6,7 @@
 //! configuration), same cache size, same durability as the wrapper it is compared with, one
 //! engine transaction per item (`loop`) or for all items (`bulk`).
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -256,16 +257,21 @@ impl Target for RawRedb {
 
 /// Raw sled with a hand-written index: two trees, one sled transaction over both per write.
 pub struct RawSled {
+    sled: RefCell<SledTrees>,
+    fsync: bool,
+    /// With fresh resets: the directory of the current database.
+    fresh: Option<RefCell<tempfile::TempDir>>,
+}
+
+/// An open sled database and its two trees.
+struct SledTrees {
     db: sled::Db,
     users: sled::Tree,
     index: sled::Tree,
-    fsync: bool,
 }
 
-type TxResult<T> = sled::transaction::ConflictableTransactionResult<T, ()>;
-
-impl RawSled {
-    pub fn new(path: &Path, fsync: bool) -> Self {
+impl SledTrees {
+    fn open(path: &Path) -> Self {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES as u64)
@@ -273,11 +279,39 @@ impl RawSled {
             .expect("sled opens");
         let users = db.open_tree("users").expect("opens");
         let index = db.open_tree("users/index").expect("opens");
+        SledTrees { db, users, index }
+    }
+}
+
+/// A new temporary directory for a sled database, deleted when dropped.
+pub fn sled_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+type TxResult<T> = sled::transaction::ConflictableTransactionResult<T, ()>;
+
+impl RawSled {
+    /// The database at `path`, emptied by clearing its trees.
+    pub fn new(path: &Path, fsync: bool) -> Self {
         RawSled {
-            db,
-            users,
-            index,
+            sled: RefCell::new(SledTrees::open(path)),
             fsync,
+            fresh: None,
+        }
+    }
+
+    /// A database without fsync that every reset replaces with a new, empty one. sled 0.34
+    /// deadlocks when it must grow its file while a truncation of it, queued behind its own
+    /// busy IO threads, is pending: `SegmentAccountant::next` waits for the truncation while
+    /// holding the lock those threads wait for (sled issue 1412). Clearing thousands of
+    /// entries frees the segments at the end of the file, which queues exactly such a
+    /// truncation, so clearing between measurements hung the 5,000-item runs.
+    pub fn fresh() -> Self {
+        let dir = sled_dir();
+        RawSled {
+            sled: RefCell::new(SledTrees::open(dir.path())),
+            fsync: false,
+            fresh: Some(RefCell::new(dir)),
         }
     }
 
@@ -288,11 +322,12 @@ impl RawSled {
             &sled::transaction::TransactionalTree,
         ) -> TxResult<R>,
     ) -> R {
-        let result = (&self.users, &self.index)
+        let sled = self.sled.borrow();
+        let result = (&sled.users, &sled.index)
             .transaction(|(users, index)| f(users, index))
             .expect("commits");
         if self.fsync {
-            self.db.flush().expect("flushes");
+            sled.db.flush().expect("flushes");
         }
         result
     }
@@ -331,7 +366,9 @@ impl RawSled {
     }
 
     fn get_one(&self, id: u64) -> Option<User> {
-        self.users
+        self.sled
+            .borrow()
+            .users
             .get(id.to_be_bytes())
             .expect("reads")
             .map(|value| decode(&value))
@@ -339,10 +376,11 @@ impl RawSled {
 
     fn query_one(&self, email: &str) -> Vec<User> {
         let (start, end) = index_range(email);
+        let sled = self.sled.borrow();
         let mut found = Vec::new();
-        for entry in self.index.range(start..end) {
+        for entry in sled.index.range(start..end) {
             let (entry, _) = entry.expect("reads");
-            let user = self
+            let user = sled
                 .users
                 .get(id_of_entry(&entry))
                 .expect("reads")
@@ -403,7 +441,9 @@ impl Target for RawSled {
     }
 
     fn iterate(&self, _mode: Mode) -> usize {
-        self.users
+        self.sled
+            .borrow()
+            .users
             .iter()
             .map(|entry| {
                 let (key, value) = entry.expect("reads");
@@ -427,9 +467,18 @@ impl Target for RawSled {
     }
 
     fn reset(&self) {
-        self.users.clear().expect("clears");
-        self.index.clear().expect("clears");
-        // Untimed: keeps sled's log from piling up between measurements (see `sled_reset`).
-        self.db.flush().expect("flushes");
+        match &self.fresh {
+            Some(dir) => {
+                let new_dir = sled_dir();
+                // The old database is dropped before its directory is deleted.
+                *self.sled.borrow_mut() = SledTrees::open(new_dir.path());
+                *dir.borrow_mut() = new_dir;
+            }
+            None => {
+                let sled = self.sled.borrow();
+                sled.users.clear().expect("clears");
+                sled.index.clear().expect("clears");
+            }
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! The netabase wrappers: `NetabaseStore` on every backend, and `RedbStoreZeroCopy`'s own API.
 
+use std::cell::RefCell;
+
 use netabase_store::NetabaseStore;
 use netabase_store::databases::redb_zerocopy::RedbStoreZeroCopy;
-use netabase_store::databases::sled_store::SledStore;
 use netabase_store::engine::Backend;
-use netabase_store::traits::model::NetabaseModelTrait;
 
 use crate::model::{
     BenchDefinition, Mode, Target, User, UserEmailSecondaryKey, UserPrimaryKey, UserSecondaryKeys,
@@ -18,42 +18,34 @@ fn email_key(email: &str) -> UserSecondaryKeys {
 /// tree's bulk call, `txn` one `store.write()` / `store.read()` with a view call per item.
 pub struct Wrapped<B> {
     name: &'static str,
-    store: NetabaseStore<BenchDefinition, B>,
-    reset: Option<fn(&B)>,
+    store: RefCell<NetabaseStore<BenchDefinition, B>>,
+    /// Opens a fresh backend, and the directory that holds it, for every reset.
+    fresh: Option<Box<dyn Fn() -> (B, tempfile::TempDir)>>,
+    /// The directory of the backend `fresh` opened last.
+    dir: RefCell<Option<tempfile::TempDir>>,
 }
 
 impl<B: Backend> Wrapped<B> {
     pub fn new(name: &'static str, backend: B) -> Self {
         Wrapped {
             name,
-            store: NetabaseStore::from_backend(backend),
-            reset: None,
+            store: RefCell::new(NetabaseStore::from_backend(backend)),
+            fresh: None,
+            dir: RefCell::new(None),
         }
     }
 
-    /// Resets the store (untimed) with `reset` instead of `clear()`, so that it is left in
-    /// the same state as the raw baseline's reset leaves its engine.
-    pub fn with_reset(mut self, reset: fn(&B)) -> Self {
-        self.reset = Some(reset);
-        self
+    /// A store whose reset (untimed) replaces it with a fresh one from `open`, instead of
+    /// clearing it, as the raw sled baseline does (see `raw::RawSled::fresh`).
+    pub fn fresh(name: &'static str, open: impl Fn() -> (B, tempfile::TempDir) + 'static) -> Self {
+        let (backend, dir) = open();
+        Wrapped {
+            name,
+            store: RefCell::new(NetabaseStore::from_backend(backend)),
+            fresh: Some(Box::new(open)),
+            dir: RefCell::new(Some(dir)),
+        }
     }
-}
-
-/// Empties sled's trees with `sled::Tree::clear`, as the raw sled baseline does: netabase's
-/// `clear()` removes key by key in a transaction, which leaves sled's tree in another state,
-/// and the next measurement would pay for the difference. Then flushes, as the raw reset does:
-/// without fsync, tens of thousands of small transactions between sled's background flushes
-/// can hang sled 0.34 in its segment accountant (sled issue 1412).
-pub fn sled_reset(store: &SledStore<BenchDefinition>) {
-    for name in [User::TREE_NAMES.primary, User::TREE_NAMES.index] {
-        store
-            .db()
-            .open_tree(name)
-            .expect("opens")
-            .clear()
-            .expect("clears");
-    }
-    store.db().flush().expect("flushes");
 }
 
 impl<B: Backend> Target for Wrapped<B> {
@@ -67,14 +59,15 @@ impl<B: Backend> Target for Wrapped<B> {
 
     fn insert(&self, mode: Mode, users: Vec<User>) -> usize {
         let n = users.len();
-        let tree = self.store.open_tree::<User>();
+        let store = self.store.borrow();
+        let tree = store.open_tree::<User>();
         match mode {
             Mode::Loop => users
                 .into_iter()
                 .for_each(|user| tree.put(user).expect("puts")),
             Mode::Bulk => tree.put_many(users).expect("puts"),
             Mode::Txn => {
-                let txn = self.store.write();
+                let txn = store.write();
                 let mut view = txn.open_tree::<User>();
                 for user in users {
                     view.put(user).expect("puts");
@@ -86,7 +79,8 @@ impl<B: Backend> Target for Wrapped<B> {
     }
 
     fn get(&self, mode: Mode, ids: &[u64]) -> usize {
-        let tree = self.store.open_tree::<User>();
+        let store = self.store.borrow();
+        let tree = store.open_tree::<User>();
         let keys = ids.iter().map(|&id| UserPrimaryKey(id));
         match mode {
             Mode::Loop => keys
@@ -94,7 +88,7 @@ impl<B: Backend> Target for Wrapped<B> {
                 .sum(),
             Mode::Bulk => tree.get_many(keys).expect("gets").iter().flatten().count(),
             Mode::Txn => {
-                let txn = self.store.read();
+                let txn = store.read();
                 let view = txn.open_tree::<User>();
                 keys.map(|key| view.get(key).expect("gets").is_some() as usize)
                     .sum()
@@ -103,7 +97,8 @@ impl<B: Backend> Target for Wrapped<B> {
     }
 
     fn query(&self, mode: Mode, emails: &[String]) -> usize {
-        let tree = self.store.open_tree::<User>();
+        let store = self.store.borrow();
+        let tree = store.open_tree::<User>();
         let keys = emails.iter().map(|email| email_key(email));
         match mode {
             Mode::Loop => keys
@@ -116,7 +111,7 @@ impl<B: Backend> Target for Wrapped<B> {
                 .map(Vec::len)
                 .sum(),
             Mode::Txn => {
-                let txn = self.store.read();
+                let txn = store.read();
                 let view = txn.open_tree::<User>();
                 keys.map(|key| view.get_by_secondary_key(key).expect("queries").len())
                     .sum()
@@ -126,17 +121,17 @@ impl<B: Backend> Target for Wrapped<B> {
 
     fn iterate(&self, mode: Mode) -> usize {
         let count = |(key, user): (UserPrimaryKey, User)| (key.0 == user.id) as usize;
+        let store = self.store.borrow();
         match mode {
             Mode::Txn => {
-                let txn = self.store.read();
+                let txn = store.read();
                 let view = txn.open_tree::<User>();
                 view.iter()
                     .expect("iterates")
                     .map(|item| count(item.expect("reads")))
                     .sum()
             }
-            _ => self
-                .store
+            _ => store
                 .open_tree::<User>()
                 .iter()
                 .map(|item| count(item.expect("reads")))
@@ -145,7 +140,8 @@ impl<B: Backend> Target for Wrapped<B> {
     }
 
     fn remove(&self, mode: Mode, ids: &[u64]) -> usize {
-        let tree = self.store.open_tree::<User>();
+        let store = self.store.borrow();
+        let tree = store.open_tree::<User>();
         let keys = ids.iter().map(|&id| UserPrimaryKey(id));
         match mode {
             Mode::Loop => keys
@@ -160,7 +156,7 @@ impl<B: Backend> Target for Wrapped<B> {
                 ids.len()
             }
             Mode::Txn => {
-                let txn = self.store.write();
+                let txn = store.write();
                 let mut view = txn.open_tree::<User>();
                 let removed = keys
                     .map(|key| view.remove(key).expect("removes").is_some() as usize)
@@ -172,9 +168,19 @@ impl<B: Backend> Target for Wrapped<B> {
     }
 
     fn reset(&self) {
-        match self.reset {
-            Some(reset) => reset(self.store.backend()),
-            None => self.store.open_tree::<User>().clear().expect("clears"),
+        match &self.fresh {
+            Some(open) => {
+                let (backend, dir) = open();
+                // The old store is dropped before its directory is deleted.
+                *self.store.borrow_mut() = NetabaseStore::from_backend(backend);
+                *self.dir.borrow_mut() = Some(dir);
+            }
+            None => self
+                .store
+                .borrow()
+                .open_tree::<User>()
+                .clear()
+                .expect("clears"),
         }
     }
 }
