@@ -145,16 +145,28 @@ add(
     f"{meta.get('load_middle', '?')} between the two benchmarks, {meta.get('load_after', '?')} after"
 )
 add(
-    "* durability: every store in `cross_store_comparison` runs without fsync per commit "
-    "(`use_fsync(false)` for netabase, `Durability::None` for raw redb, no `flush` for raw sled; "
-    "sled's own background flush every 500 ms on both sides), except `single_put_durable` "
-    "(fsync on both sides) and the native_db comparison (redb's in-memory backend on both sides, "
-    "`Durability::Immediate` as native_db always commits; a sync costs nothing there)"
+    "* durability: every store in `cross_store_comparison` runs without fsync per commit, "
+    "except `single_put_durable` (fsync on both sides). netabase: `use_fsync(false)` with the "
+    "default `flush_interval` (500 ms: sled's background flush; for redb, one durable commit "
+    "per interval, which bounds redb's memory for non-durable commits); raw redb: "
+    "`Durability::None`, never durable; raw sled: sled's background flush every 500 ms"
+)
+add(
+    "* native_db: redb's in-memory backend on both sides. native_db commits every write with "
+    "`Durability::Immediate` (it has no other setting); netabase's `RedbStore::temp()` commits "
+    "with `Durability::None` and one durable commit per 500 ms, since nothing in memory can be "
+    "durable: the same guarantees, less work per commit"
 )
 add(
     "* raw baselines: the engine with a hand-written index (primary table `id → bincode(User)`, "
     "index `email ‖ 0 ‖ id`), reading the previous value on insert and moving its index entry, "
-    "one transaction per item (`loop`) or per bulk (`bulk`), same cache size and codec"
+    "one transaction per item (`loop`) or per bulk (`bulk`), same cache size and codec; a loop "
+    "of inserts drops each user after its put, as `put(user)` does"
+)
+add(
+    "* resets between measurements (untimed): redb and memory stores are cleared; the sled "
+    "targets, raw and wrapped, get a new database each time (clearing thousands of sled "
+    "entries queues a file truncation that deadlocks sled 0.34 on the next growth of the file)"
 )
 add("* model: `User { id: u64 (primary), email: String (secondary), name: String, age: u32 }`")
 add("")
@@ -211,8 +223,9 @@ add("## netabase / native_db")
 add("")
 add(
     "native_db 0.8 (native_model 0.4, its own redb 2.x) against `NetabaseStore` on "
-    "`RedbStore::temp()` (redb 4, in-memory backend): the same engine family, backend and "
-    "durability. native_db's insert is `insert` (it fails on an existing key, so it need not "
+    "`RedbStore::temp()` (redb 4, in-memory backend): the same engine family and backend, and "
+    "the same guarantees (nothing survives the process); native_db commits each write durably "
+    "within that memory, netabase does not (see the durability note above). native_db's insert is `insert` (it fails on an existing key, so it need not "
     "read the previous value; netabase's `put` overwrites and moves index entries); its remove "
     "reads the model first (it removes by model, not by key); its secondary query is a range "
     "scan of the secondary key."

@@ -4,7 +4,9 @@
 //! `email ‖ 0x00 ‖ id → ()`; an insert reads the previous value and moves its index entry, a
 //! remove decodes the removed value to delete its index entry. Same codec (bincode 2, standard
 //! configuration), same cache size, same durability as the wrapper it is compared with, one
-//! engine transaction per item (`loop`) or for all items (`bulk`).
+//! engine transaction per item (`loop`) or for all items (`bulk`). A loop of inserts drops each
+//! user after its put, as the wrapper's `put(user)` does: keeping every user alive until the end
+//! instead changes the allocator's work between puts, by about 3 % of a redb put.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -167,15 +169,17 @@ impl Target for RawRedb {
     }
 
     fn insert(&self, mode: Mode, users: Vec<User>) -> usize {
+        let n = users.len();
         match mode {
+            // Each user is dropped after its put, as the wrapper's `put(user)` drops it.
             Mode::Loop => {
-                for user in &users {
-                    self.write(|t, i| Self::put_one(t, i, user));
+                for user in users {
+                    self.write(|t, i| Self::put_one(t, i, &user));
                 }
             }
             _ => self.write(|t, i| users.iter().for_each(|user| Self::put_one(t, i, user))),
         }
-        users.len()
+        n
     }
 
     fn get(&self, mode: Mode, ids: &[u64]) -> usize {
@@ -403,15 +407,17 @@ impl Target for RawSled {
     }
 
     fn insert(&self, mode: Mode, users: Vec<User>) -> usize {
+        let n = users.len();
         match mode {
+            // Each user is dropped after its put, as the wrapper's `put(user)` drops it.
             Mode::Loop => {
-                for user in &users {
-                    self.write(|t, i| Self::put_one(t, i, user));
+                for user in users {
+                    self.write(|t, i| Self::put_one(t, i, &user));
                 }
             }
             _ => self.write(|t, i| users.iter().try_for_each(|user| Self::put_one(t, i, user))),
         }
-        users.len()
+        n
     }
 
     // sled has no read transactions: `bulk` differs from `loop` only in collecting every
