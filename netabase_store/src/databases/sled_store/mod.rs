@@ -23,7 +23,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use sled::{IVec, Tree};
 
 pub use self::write::{MergeIter, SledWrite, SledWriteTable};
@@ -44,6 +44,9 @@ fn sled_err(operation: &'static str) -> impl FnOnce(sled::Error) -> NetabaseErro
 
 struct Shared {
     db: sled::Db,
+    /// The trees this store has opened, by name: sled's own lookup hashes the name under a
+    /// lock on every call, this one compares a few names.
+    trees: RwLock<Vec<(&'static str, Tree)>>,
     writer: Arc<Mutex<()>>,
     fsync: bool,
     changes: ChangeHub,
@@ -101,6 +104,7 @@ impl<D> SledStore<D> {
         SledStore {
             shared: Arc::new(Shared {
                 db,
+                trees: RwLock::new(Vec::new()),
                 writer: Arc::new(Mutex::new(())),
                 fsync,
                 changes: ChangeHub::with_capacity(capacity),
@@ -136,7 +140,8 @@ impl<D> SledStore<D> {
         Ok(Self::from_db(db, config.use_fsync, Some(config)))
     }
 
-    /// The underlying sled database.
+    /// The underlying sled database. The store keeps its trees open: dropping one of them
+    /// (`drop_tree`) behind its back is not supported.
     pub fn db(&self) -> &sled::Db {
         &self.shared.db
     }
@@ -189,7 +194,7 @@ impl<D: 'static> Backend for SledStore<D> {
 
     fn begin_read(&self) -> Result<SledRead> {
         Ok(SledRead {
-            db: self.shared.db.clone(),
+            shared: Arc::clone(&self.shared),
         })
     }
 
@@ -227,20 +232,41 @@ impl<D: 'static> Backend for SledStore<D> {
     }
 }
 
-fn open_tree(db: &sled::Db, name: &'static str) -> Result<Tree> {
-    db.open_tree(name).map_err(sled_err("opening a tree"))
+impl Shared {
+    /// Tree `name`, opened (created if needed) once per store.
+    fn tree(&self, name: &'static str) -> Result<Tree> {
+        let find = |trees: &[(&'static str, Tree)]| {
+            trees
+                .iter()
+                .find(|(known, _)| std::ptr::eq(*known, name) || *known == name)
+                .map(|(_, tree)| tree.clone())
+        };
+        if let Some(tree) = find(&self.trees.read()) {
+            return Ok(tree);
+        }
+        let mut trees = self.trees.write();
+        if let Some(tree) = find(&trees) {
+            return Ok(tree);
+        }
+        let tree = self
+            .db
+            .open_tree(name)
+            .map_err(sled_err("opening a tree"))?;
+        trees.push((name, tree.clone()));
+        Ok(tree)
+    }
 }
 
 /// A read transaction of [`SledStore`]: reads see committed data.
 pub struct SledRead {
-    db: sled::Db,
+    shared: Arc<Shared>,
 }
 
 impl ReadTxn for SledRead {
     type Table = SledTable;
 
     fn open_table(&self, name: &'static str) -> Result<SledTable> {
-        open_tree(&self.db, name).map(SledTable)
+        self.shared.tree(name).map(SledTable)
     }
 }
 

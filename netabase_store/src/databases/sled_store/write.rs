@@ -11,8 +11,9 @@ use sled::transaction::{
     ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
 };
 use sled::{IVec, Transactional, Tree};
+use smallvec::SmallVec;
 
-use super::{Shared, SledIter, open_tree, sled_err, tree_range};
+use super::{Shared, SledIter, sled_err, tree_range};
 use crate::engine::{
     KeyBounds, RawTable, RawTableMut, WriteTxn, borrow_bounds, is_empty_range, owned_bounds,
 };
@@ -33,8 +34,8 @@ pub(super) fn direct_or_overlay<R>(
     let _writer = shared.writer.lock();
     let trees = tables
         .iter()
-        .map(|name| open_tree(&shared.db, name))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|name| shared.tree(name))
+        .collect::<Result<SmallVec<[Tree; 4]>>>()?;
     EventLog::for_hub(&shared.changes).commit_with(&shared.changes, |log| {
         let refused = Cell::new(false);
         // sled's closure is `Fn` (it may run it again after a conflict).
@@ -111,7 +112,7 @@ enum Tables {
     Overlay(RefCell<HashMap<&'static str, Overlay>>),
     /// Straight into the transactional trees of the sled transaction this runs in.
     Direct {
-        tables: Vec<DirectTable>,
+        tables: SmallVec<[DirectTable; 4]>,
         /// Set when the work asked for what a transactional tree cannot do.
         refused: Cell<bool>,
     },
@@ -179,7 +180,7 @@ impl WriteTxn for SledWrite {
             Tables::Overlay(overlays) => {
                 let mut overlay = overlays.borrow_mut();
                 if !overlay.contains_key(name) {
-                    let tree = open_tree(&self.shared.db, name)?;
+                    let tree = self.shared.tree(name)?;
                     overlay.insert(
                         name,
                         Overlay {
