@@ -267,6 +267,7 @@ pub struct RedbBytes<'a>(AccessGuard<'a, Bytes>);
 impl Deref for RedbBytes<'_> {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         self.0.value()
     }
@@ -278,6 +279,7 @@ pub struct RedbRange<'a>(Option<redb::Range<'a, Bytes, Bytes>>);
 impl<'a> Iterator for RedbRange<'a> {
     type Item = Result<(RedbBytes<'a>, RedbBytes<'a>)>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         self.0.as_mut()?.next().map(|item| {
             item.map(|(k, v)| (RedbBytes(k), RedbBytes(v)))
@@ -308,6 +310,7 @@ impl RawTable for RedbTable {
     type Bytes<'a> = RedbBytes<'static>;
     type Range<'a> = RedbRange<'static>;
 
+    #[inline]
     fn get(&self, key: &[u8]) -> Result<Option<RedbBytes<'static>>> {
         let Some(table) = &self.0 else {
             return Ok(None);
@@ -395,6 +398,7 @@ impl RawTable for RedbWriteTable<'_> {
     where
         Self: 'a;
 
+    #[inline]
     fn get(&self, key: &[u8]) -> Result<Option<RedbBytes<'_>>> {
         self.0
             .get(key)
@@ -418,6 +422,7 @@ impl RawTable for RedbWriteTable<'_> {
 }
 
 impl RawTableMut for RedbWriteTable<'_> {
+    #[inline]
     fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<Option<Vec<u8>>> {
         self.0
             .insert(key, value)
@@ -436,6 +441,7 @@ impl RawTableMut for RedbWriteTable<'_> {
         self.0.retain(|_, _| false).map_err(redb_err("clearing"))
     }
 
+    #[inline]
     fn set(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         self.0
             .insert(key, value)
@@ -443,6 +449,7 @@ impl RawTableMut for RedbWriteTable<'_> {
             .map_err(redb_err("writing"))
     }
 
+    #[inline]
     fn delete(&mut self, key: &[u8]) -> Result<()> {
         self.0.remove(key).map(drop).map_err(redb_err("removing"))
     }

@@ -287,6 +287,7 @@ pub struct SledIter(Option<sled::Iter>);
 impl Iterator for SledIter {
     type Item = Result<(IVec, IVec)>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         self.0
             .as_mut()?
@@ -299,6 +300,7 @@ impl RawTable for SledTable {
     type Bytes<'a> = IVec;
     type Range<'a> = SledIter;
 
+    #[inline]
     fn get(&self, key: &[u8]) -> Result<Option<IVec>> {
         self.0.get(key).map_err(sled_err("reading"))
     }
