@@ -98,7 +98,7 @@ impl Overlay {
     }
 }
 
-/// A write transaction of [`SledStore`].
+/// A write transaction of [`SledStore`](super::SledStore).
 pub struct SledWrite {
     shared: Arc<Shared>,
     tables: Tables,
