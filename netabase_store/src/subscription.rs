@@ -142,6 +142,7 @@ impl EventLog {
     }
 
     /// Forgets what was recorded, for a write that is run again after a rollback.
+    #[cfg(feature = "sled")]
     pub(crate) fn clear(&mut self) {
         self.changes.clear();
     }
@@ -161,6 +162,7 @@ impl EventLog {
     /// commit order with other committers. For engines whose commit is not a [`WriteTxn`]
     /// call; the caller holds the store's writer lock, which every writer takes before the
     /// hub's publishing lock.
+    #[cfg(feature = "sled")]
     pub(crate) fn commit_with<R>(
         mut self,
         hub: &ChangeHub,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::{NetabaseError, Result};
+use crate::error::Result;
 
 /// Configuration of a file-backed store.
 #[derive(Debug, Clone)]
@@ -73,7 +73,10 @@ impl FileConfig {
     }
 
     /// Checks what every backend requires. `backend` names the caller in errors.
+    #[cfg(any(feature = "sled", feature = "redb"))]
     pub(crate) fn validate(&self, backend: &'static str) -> Result<()> {
+        use crate::error::NetabaseError;
+
         if self.path.as_os_str().is_empty() {
             return Err(NetabaseError::InvalidConfig {
                 backend,
@@ -100,6 +103,7 @@ impl FileConfig {
     }
 
     /// The cache size in bytes.
+    #[cfg(any(feature = "sled", feature = "redb"))]
     pub(crate) fn cache_bytes(&self) -> usize {
         self.cache_size_mb.saturating_mul(1024 * 1024)
     }

@@ -177,7 +177,8 @@ impl Deref for AnyBytes<'_> {
 }
 
 /// A range iterator of an [`AnyStore`] table.
-#[allow(missing_docs)]
+// Built once per scan and moved rarely; which variant is largest depends on the features.
+#[allow(missing_docs, clippy::large_enum_variant)]
 pub enum AnyRange<'a> {
     Memory(MemoryRange<'a>),
     MemoryScan(MemoryScan),
