@@ -13,7 +13,9 @@
 //! * `dht_get_5_nodes`, `dht_get_10_nodes`: latency of `get_record` on node B for a record that
 //!   B does not hold (removed from B, untimed, before every get), served by the other nodes;
 //! * `dht_put_then_get`: put on A, then get on B, 5 nodes;
-//! * `dht_local_put`: `put_record` on a node with no peers (the local store path).
+//! * `dht_local_put`: `put_record` on a node with no peers (the local store path);
+//! * `record_store_put`: `RecordStore::put` of a new record straight on each store, no node:
+//!   what one stored record costs each store.
 //!
 //! Every wait is bounded by [`WAIT`]. `NETABASE_BENCH_QUICK=1` shortens the measurements.
 
@@ -34,7 +36,13 @@ use libp2p::kad::{self, GetRecordOk, QueryId, QueryResult, Record, RecordKey};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, noise, tcp, yamux};
 use netabase::{Netabase, NetabaseConfig, StorageBackend};
-use netabase_store::record_store::{RecordStoreConfig, model_record};
+use netabase_store::config::FileConfig;
+use netabase_store::databases::any_store::AnyStore;
+use netabase_store::databases::memory_store::MemoryStore as NetabaseMemoryStore;
+use netabase_store::databases::redb_store::RedbStore;
+use netabase_store::databases::sled_store::SledStore;
+use netabase_store::record_store::{NetabaseRecordStore, RecordStoreConfig, model_record};
+use netabase_store::traits::backend_store::BackendStore;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 
@@ -550,9 +558,85 @@ fn local_put(c: &mut Criterion) {
     group.finish();
 }
 
+/// `RecordStore::put` of new records straight on a store (no node, no network): the store's
+/// share of every DHT write. The records are built before and removed after the timed loop.
+fn bench_store_put<S: RecordStore>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    store: &mut S,
+    records: &mut impl FnMut() -> Record,
+) {
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let batch: Vec<Record> = (0..iters).map(|_| records()).collect();
+            let keys: Vec<RecordKey> = batch.iter().map(|record| record.key.clone()).collect();
+            let start = Instant::now();
+            for record in batch {
+                store.put(record).expect("stores");
+            }
+            let elapsed = start.elapsed();
+            for key in &keys {
+                store.remove(key);
+            }
+            elapsed
+        })
+    });
+}
+
+fn store_put(c: &mut Criterion) {
+    let mut group = c.benchmark_group("record_store_put");
+    group.throughput(Throughput::Elements(1));
+    let peer = PeerId::random();
+    let limits = NetabaseConfig::loopback().record_store;
+    let mut ids = Ids(4_000_000);
+    let mut records = || {
+        let mut record = model_record::<BenchDefinition, User>(&user(ids.next())).expect("encodes");
+        record.publisher = Some(peer);
+        record
+    };
+    let mut memory = MemoryStore::with_config(
+        peer,
+        MemoryStoreConfig {
+            max_records: limits.max_records,
+            max_value_bytes: limits.max_value_bytes,
+            max_providers_per_key: limits.max_providers_per_key,
+            max_provided_keys: limits.max_provided_keys,
+        },
+    );
+    bench_store_put(&mut group, "kad-memorystore", &mut memory, &mut records);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = |name: &str| {
+        FileConfig::builder()
+            .path(dir.path().join(name))
+            .use_fsync(false)
+            .build()
+    };
+    let backends: [(&str, AnyStore<BenchDefinition>); 3] = [
+        ("netabase-memory", NetabaseMemoryStore::new().into()),
+        (
+            "netabase-sled",
+            <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file("sled"))
+                .expect("opens")
+                .into(),
+        ),
+        (
+            "netabase-redb",
+            <RedbStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file("redb"))
+                .expect("opens")
+                .into(),
+        ),
+    ];
+    for (name, backend) in backends {
+        let mut store =
+            NetabaseRecordStore::<BenchDefinition, _>::with_config(backend, peer, limits.clone());
+        bench_store_put(&mut group, name, &mut store, &mut records);
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = model::criterion(Duration::from_secs(3));
-    targets = put_throughput, get_latency_5, get_latency_10, put_then_get, local_put
+    targets = put_throughput, get_latency_5, get_latency_10, put_then_get, local_put, store_put
 }
 criterion_main!(benches);

@@ -308,6 +308,25 @@ for group, name, throughput in dht:
             cells.append("–")
     add(f"| {name} | " + " | ".join(cells) + " |")
 
+add("")
+add("### The record store alone")
+add("")
+add(
+    "`RecordStore::put` of one new record straight on the store, no node and no network "
+    "(`record_store_put`): what each record stored costs. kad's `MemoryStore` inserts into a "
+    "`HashMap`; netabase validates the record, then writes the DHT entry, its counter, the model "
+    "and its index in one transaction (fsync off)."
+)
+add("")
+add("| store | time per record | / MemoryStore |")
+add("|---|---|---|")
+store_base = t("record_store_put", "kad-memorystore")
+for store in ("kad-memorystore", "netabase-memory", "netabase-sled", "netabase-redb"):
+    v = t("record_store_put", store)
+    if v:
+        r = f"{v / store_base:.1f}" if store_base else "–"
+        add(f"| {store} | {fmt_time(v)} | {r} |")
+
 notes = out_dir / "notes.md"
 if notes.exists():
     add("")
