@@ -89,6 +89,19 @@ fn kad_config(node: &NetabaseConfig) -> kad::Config {
     config
 }
 
+/// kad's `MemoryStore` with the node's record-store limits.
+fn kad_memory_store(peer: PeerId, limits: &RecordStoreConfig) -> MemoryStore {
+    MemoryStore::with_config(
+        peer,
+        MemoryStoreConfig {
+            max_records: limits.max_records,
+            max_value_bytes: limits.max_value_bytes,
+            max_providers_per_key: limits.max_providers_per_key,
+            max_provided_keys: limits.max_provided_keys,
+        },
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // The netabase network.
 
@@ -203,15 +216,7 @@ async fn memory_node() -> MemoryNode {
         .expect("tcp")
         .with_behaviour(|key| {
             let peer = key.public().to_peer_id();
-            let store = MemoryStore::with_config(
-                peer,
-                MemoryStoreConfig {
-                    max_records: limits.max_records,
-                    max_value_bytes: limits.max_value_bytes,
-                    max_providers_per_key: limits.max_providers_per_key,
-                    max_provided_keys: limits.max_provided_keys,
-                },
-            );
+            let store = kad_memory_store(peer, &limits);
             let mut kad = kad::Behaviour::with_config(peer, store, kad_config(&node));
             kad.set_mode(Some(kad::Mode::Server));
             kad
@@ -594,15 +599,7 @@ fn store_put(c: &mut Criterion) {
         record.publisher = Some(peer);
         record
     };
-    let mut memory = MemoryStore::with_config(
-        peer,
-        MemoryStoreConfig {
-            max_records: limits.max_records,
-            max_value_bytes: limits.max_value_bytes,
-            max_providers_per_key: limits.max_providers_per_key,
-            max_provided_keys: limits.max_provided_keys,
-        },
-    );
+    let mut memory = kad_memory_store(peer, &limits);
     bench_store_put(&mut group, "kad-memorystore", &mut memory, &mut records);
     let dir = tempfile::tempdir().expect("temp dir");
     let file = |name: &str| {
