@@ -15,7 +15,8 @@
 //!
 //! `NETABASE_BENCH_QUICK=1` shortens every measurement (the report's quick mode); criterion's
 //! own `--warm-up-time` / `--measurement-time` arguments override either setting.
-//! `NETABASE_BENCH_PARTS=1000,durable` runs only those sizes and the durable group.
+//! `NETABASE_BENCH_PARTS=1000,durable` runs only those sizes and the durable group;
+//! `NETABASE_BENCH_REVERSE=1` measures the targets in reverse order.
 
 #[path = "cross_store/model.rs"]
 mod model;
@@ -68,8 +69,22 @@ fn fresh_sled() -> (SledStore<BenchDefinition>, tempfile::TempDir) {
     (store, dir)
 }
 
-/// Every target, each on its own database in `dir` (sled's in directories of their own).
+/// Every target, each on its own database in `dir` (sled's in directories of their own), in
+/// reverse order under `NETABASE_BENCH_REVERSE=1`: what ran just before (the IO an engine left
+/// behind) moves a measurement, so the report's repeated runs alternate the order.
 fn targets(dir: &tempfile::TempDir) -> Vec<Box<dyn Target>> {
+    let mut targets = all_targets(dir);
+    if reversed() {
+        targets.reverse();
+    }
+    targets
+}
+
+fn reversed() -> bool {
+    std::env::var_os("NETABASE_BENCH_REVERSE").is_some_and(|v| v != "0")
+}
+
+fn all_targets(dir: &tempfile::TempDir) -> Vec<Box<dyn Target>> {
     let redb = <RedbStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file_config(
         dir,
         "netabase.redb",
@@ -246,7 +261,11 @@ fn single_put_durable(c: &mut Criterion) {
     let sled = wrapped::Wrapped::new("sled.netabase", sled);
 
     let mut next = 0u64;
-    for target in [&raw_redb as &dyn Target, &redb, &raw_sled, &sled] {
+    let mut order = [&raw_redb as &dyn Target, &redb, &raw_sled, &sled];
+    if reversed() {
+        order.reverse();
+    }
+    for target in order {
         group.bench_function(target.name(), |b| {
             b.iter(|| {
                 next += 1;
