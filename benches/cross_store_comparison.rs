@@ -31,14 +31,13 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use netabase_store::config::FileConfig;
 use netabase_store::databases::memory_store::MemoryStore;
 use netabase_store::databases::redb_store::RedbStore;
 use netabase_store::databases::redb_zerocopy::RedbStoreZeroCopy;
 use netabase_store::databases::sled_store::SledStore;
 use netabase_store::traits::backend_store::BackendStore;
 
-use model::{BenchDefinition, Mode, Target, User, users};
+use model::{BenchDefinition, Mode, Target, User, file_config, users};
 
 const SIZES: [usize; 4] = [10, 100, 1_000, 5_000];
 
@@ -50,13 +49,6 @@ fn selected(part: &str) -> bool {
         Ok(parts) => parts.split(',').any(|p| p.trim() == part),
         Err(_) => true,
     }
-}
-
-fn file_config(dir: &tempfile::TempDir, name: &str, fsync: bool) -> FileConfig {
-    FileConfig::builder()
-        .path(dir.path().join(name))
-        .use_fsync(fsync)
-        .build()
 }
 
 /// A new sled store without fsync in a new temporary directory (see `raw::RawSled::fresh`).

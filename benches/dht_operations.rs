@@ -36,7 +36,6 @@ use libp2p::kad::{self, GetRecordOk, QueryId, QueryResult, Record, RecordKey};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, noise, tcp, yamux};
 use netabase::{Netabase, NetabaseConfig, StorageBackend};
-use netabase_store::config::FileConfig;
 use netabase_store::databases::any_store::AnyStore;
 use netabase_store::databases::memory_store::MemoryStore as NetabaseMemoryStore;
 use netabase_store::databases::redb_store::RedbStore;
@@ -46,7 +45,7 @@ use netabase_store::traits::backend_store::BackendStore;
 use tokio::runtime::Runtime;
 use tokio::sync::{mpsc, oneshot};
 
-use model::{BenchDefinition, User, UserKey, UserPrimaryKey, user};
+use model::{BenchDefinition, User, UserKey, UserPrimaryKey, file_config, user};
 
 /// The bound on every wait of the benchmark.
 const WAIT: Duration = Duration::from_secs(20);
@@ -602,25 +601,23 @@ fn store_put(c: &mut Criterion) {
     let mut memory = kad_memory_store(peer, &limits);
     bench_store_put(&mut group, "kad-memorystore", &mut memory, &mut records);
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = |name: &str| {
-        FileConfig::builder()
-            .path(dir.path().join(name))
-            .use_fsync(false)
-            .build()
-    };
     let backends: [(&str, AnyStore<BenchDefinition>); 3] = [
         ("netabase-memory", NetabaseMemoryStore::new().into()),
         (
             "netabase-sled",
-            <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file("sled"))
-                .expect("opens")
-                .into(),
+            <SledStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file_config(
+                &dir, "sled", false,
+            ))
+            .expect("opens")
+            .into(),
         ),
         (
             "netabase-redb",
-            <RedbStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file("redb"))
-                .expect("opens")
-                .into(),
+            <RedbStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file_config(
+                &dir, "redb", false,
+            ))
+            .expect("opens")
+            .into(),
         ),
     ];
     for (name, backend) in backends {

@@ -1,6 +1,7 @@
 """Writes docs/benchmarks/README.md and ratios.png from criterion's JSON (see bench_report)."""
 
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -60,9 +61,7 @@ def repeated_ratio(group, ours, base, size=""):
     )
     if not found:
         return ratio(group, ours, base, size), None
-    middle = len(found) // 2
-    median = found[middle] if len(found) % 2 else (found[middle - 1] + found[middle]) / 2
-    return median, (found[0], found[-1], len(found))
+    return statistics.median(found), (found[0], found[-1], len(found))
 
 
 def fmt_ratio(r):

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use criterion::Criterion;
+use netabase_store::config::FileConfig;
 use netabase_store::netabase_definition_module;
 
 #[netabase_definition_module(BenchDefinition, BenchKeys)]
@@ -37,6 +38,14 @@ pub fn user(id: u64) -> User {
 /// `n` users with distinct ids and emails.
 pub fn users(n: usize) -> Vec<User> {
     (0..n as u64).map(user).collect()
+}
+
+/// The file configuration of database `name` in `dir`, with or without fsync per commit.
+pub fn file_config(dir: &tempfile::TempDir, name: &str, fsync: bool) -> FileConfig {
+    FileConfig::builder()
+        .path(dir.path().join(name))
+        .use_fsync(fsync)
+        .build()
 }
 
 /// Criterion's settings for every benchmark here. `NETABASE_BENCH_QUICK=1` (the report's quick
