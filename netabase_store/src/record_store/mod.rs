@@ -266,14 +266,18 @@ where
         let txn = self.backend.begin_write()?;
         {
             let mut records = txn.open_table(RECORDS)?;
-            let mut counters = txn.open_table(COUNTERS)?;
             let key = record.key.as_ref();
-            let is_new = records.get(key)?.is_none();
-            let count_key = Self::counter_key("records");
-            let count = read_counter(&counters, &count_key)?;
-            if is_new && count >= self.config.max_records as u64 {
-                return Err(WriteFailure::Limit(Error::MaxRecords));
-            }
+            // The count is read, checked and raised only for a key not stored yet.
+            let new_count = if records.get(key)?.is_none() {
+                let counters = txn.open_table(COUNTERS)?;
+                let count = read_counter(&counters, &Self::counter_key("records"))?;
+                if count >= self.config.max_records as u64 {
+                    return Err(WriteFailure::Limit(Error::MaxRecords));
+                }
+                Some((counters, count + 1))
+            } else {
+                None
+            };
             let written = model.accept(PutModel {
                 txn: &txn,
                 log: &mut log,
@@ -293,8 +297,8 @@ where
                 expires_ms: record.expires.map(to_wall_clock),
             };
             records.insert(key, &encode_meta(&meta)?)?;
-            if is_new {
-                write_counter(&mut counters, &count_key, count + 1)?;
+            if let Some((mut counters, count)) = new_count {
+                write_counter(&mut counters, &Self::counter_key("records"), count)?;
             }
         }
         log.commit(hub, txn)?;
@@ -316,6 +320,10 @@ where
     }
 
     fn remove_record(&self, key: &RecordKey) -> Result<()> {
+        if let Err(reason) = parse_key::<D>(key.as_ref()) {
+            tracing::debug!(key = %HexBytes(key.as_ref()), %reason, "remove of a key this store cannot hold");
+            return Ok(());
+        }
         let txn = self.backend.begin_write()?;
         {
             let mut records = txn.open_table(RECORDS)?;

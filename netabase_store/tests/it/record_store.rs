@@ -289,6 +289,46 @@ where
     assert_eq!(record_keys(&store).len(), 3);
 }
 
+/// The record limit counts what is stored across a reopen (persistent backends), and keys that
+/// are not records of the definition neither count nor change the count.
+pub fn record_limit_holds_across_reopen_and_foreign_keys<K: Backing>()
+where
+    K::B: Clone,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let local = PeerId::random();
+    let config = RecordStoreConfig {
+        max_records: 2,
+        ..RecordStoreConfig::default()
+    };
+    let foreign = [
+        RecordKey::new(&b"/netabase/TestDefinition".as_slice()),
+        RecordKey::new(&b"/netabase/OtherDefinition/User/1".as_slice()),
+        RecordKey::new(&b"not a netabase key".as_slice()),
+    ];
+    {
+        let mut store = open::<K>(dir.path(), local, config.clone());
+        store.put(record_of(1)).unwrap();
+        store.put(record_of(2)).unwrap();
+        for key in &foreign {
+            store.remove(key);
+            let mut rogue = record_of(3);
+            rogue.key = key.clone();
+            assert!(store.put(rogue).is_err());
+        }
+        assert_eq!(record_keys(&store).len(), 2);
+        assert!(matches!(store.put(record_of(3)), Err(Error::MaxRecords)));
+        if !K::PERSISTENT {
+            return;
+        }
+    }
+    let mut store = open::<K>(dir.path(), local, config);
+    assert!(matches!(store.put(record_of(3)), Err(Error::MaxRecords)));
+    store.remove(&record_of(1).key);
+    store.put(record_of(3)).unwrap();
+    assert!(matches!(store.put(record_of(4)), Err(Error::MaxRecords)));
+}
+
 pub fn max_value_bytes<K: Backing>()
 where
     K::B: Clone,
@@ -564,6 +604,7 @@ crate::conformance::backend_suite!(
         max_providers_per_key,
         max_provided_keys,
         max_records,
+        record_limit_holds_across_reopen_and_foreign_keys,
         max_value_bytes,
         records_are_dht_records_only,
         expired_records_are_not_returned,
