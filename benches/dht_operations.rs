@@ -17,7 +17,9 @@
 //! * `record_store_put`: `RecordStore::put` of a new record straight on each store, no node:
 //!   what one stored record costs each store.
 //!
-//! Every wait is bounded by [`WAIT`]. `NETABASE_BENCH_QUICK=1` shortens the measurements.
+//! Every wait is bounded by [`WAIT`]. `NETABASE_BENCH_QUICK=1` shortens the measurements;
+//! `NETABASE_BENCH_REVERSE=1` measures the networks of `dht_put_5_nodes` in reverse order (the
+//! report's repeated runs alternate it).
 
 #[allow(dead_code)]
 #[path = "cross_store/model.rs"]
@@ -446,7 +448,11 @@ fn put_throughput(c: &mut Criterion) {
     let mut ids = Ids(0);
     let mut group = c.benchmark_group("dht_put_5_nodes");
     group.throughput(Throughput::Elements(PUTS as u64));
-    for kind in PUT_KINDS {
+    let mut kinds = PUT_KINDS;
+    if std::env::var_os("NETABASE_BENCH_REVERSE").is_some_and(|v| v != "0") {
+        kinds.reverse();
+    }
+    for kind in kinds {
         let network = rt.block_on(kind.start(5));
         // Connect everyone before measuring.
         for node in 0..5 {

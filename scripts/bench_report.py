@@ -33,7 +33,7 @@ def load_times(directory):
 
 
 times = load_times(criterion_dir)
-# The extra runs of the single-put benchmarks (see bench_report), each a complete snapshot.
+# The targets' benchmarks of every run (see bench_report): 0 is the main run, then the repeats.
 repeats = [load_times(d) for d in sorted(repeats_dir.glob("*")) if d.is_dir()]
 
 meta = {}
@@ -54,8 +54,8 @@ def ratio(group, ours, base, size="", run=None):
 
 
 def repeated_ratio(group, ours, base, size=""):
-    """The median of the ratio over the extra runs, with its range; the main run's alone
-    when there were none."""
+    """The median of the ratio over the main run and the repeats, with its range and the
+    number of runs; the criterion directory's run alone when there are no snapshots."""
     found = sorted(
         r for r in (ratio(group, ours, base, size, run) for run in repeats) if r is not None
     )
@@ -87,7 +87,7 @@ add = lines.append
 checks = []
 
 
-def check(name, value, limit, higher_is_better=False, spread=None):
+def check(name, value, spread, limit, higher_is_better=False):
     if value is None:
         checks.append((name, "–", limit, "not measured"))
         return None
@@ -96,7 +96,7 @@ def check(name, value, limit, higher_is_better=False, spread=None):
     shown = f"{value:.2f}"
     if spread is not None:
         low, high, runs = spread
-        shown += f" (median of {runs} runs, {low:.2f}–{high:.2f})"
+        shown += f" ({low:.2f}–{high:.2f}, {runs} runs)"
     checks.append((name, shown, bound, "met" if met else "**missed**"))
     return met
 
@@ -104,50 +104,45 @@ def check(name, value, limit, higher_is_better=False, spread=None):
 for engine in ("redb", "sled"):
     check(
         f"bulk insert of 1,000, {engine} (`put_many` / raw, one transaction)",
-        ratio("insert", f"{engine}.netabase.bulk", f"{engine}.raw.bulk", "1000"),
+        *repeated_ratio("insert", f"{engine}.netabase.bulk", f"{engine}.raw.bulk", "1000"),
         1.10,
     )
 for engine in ("redb", "sled"):
     check(
         f"bulk get of 1,000, {engine} (`get_many` / raw, one read)",
-        ratio("get", f"{engine}.netabase.bulk", f"{engine}.raw.bulk", "1000"),
+        *repeated_ratio("get", f"{engine}.netabase.bulk", f"{engine}.raw.bulk", "1000"),
         1.15,
     )
 for engine in ("redb", "sled"):
     for mode in ("bulk", "loop"):
         check(
             f"secondary query, 1,000 lookups, {engine}, {mode} / raw index",
-            ratio("query", f"{engine}.netabase.{mode}", f"{engine}.raw.{mode}", "1000"),
+            *repeated_ratio("query", f"{engine}.netabase.{mode}", f"{engine}.raw.{mode}", "1000"),
             1.2,
         )
 for engine in ("redb", "sled"):
-    value, spread = repeated_ratio("insert", f"{engine}.netabase.loop", f"{engine}.raw.loop", "1000")
     check(
         f"auto-commit put, {engine}, no fsync (`put` per item / raw txn per item, 1,000)",
-        value,
+        *repeated_ratio("insert", f"{engine}.netabase.loop", f"{engine}.raw.loop", "1000"),
         1.05,
-        spread=spread,
     )
-    value, spread = repeated_ratio("single_put_durable", f"{engine}.netabase", f"{engine}.raw")
     check(
         f"auto-commit put, {engine}, fsync on (one put / one raw durable txn)",
-        value,
+        *repeated_ratio("single_put_durable", f"{engine}.netabase", f"{engine}.raw"),
         1.05,
-        spread=spread,
     )
 for op in ("insert", "get", "query"):
     for mode in ("loop", "bulk"):
         check(
             f"{OP_NAMES[op]} of 1,000, {mode}: netabase / native_db (lower is faster)",
-            ratio(op, f"redb-mem.netabase.{mode}", f"redb-mem.native_db.{mode}", "1000"),
+            *repeated_ratio(op, f"redb-mem.netabase.{mode}", f"redb-mem.native_db.{mode}", "1000"),
             1.0,
         )
 for engine in ("sled", "redb"):
-    put_mem = t("dht_put_5_nodes", "kad-memorystore")
-    put_ours = t("dht_put_5_nodes", f"netabase-{engine}")
+    # Throughput ratio: the MemoryStore network's time per put over ours.
     check(
         f"DHT put throughput, 5 nodes, netabase ({engine}) / MemoryStore",
-        put_mem / put_ours if put_mem and put_ours else None,
+        *repeated_ratio("dht_put_5_nodes", "kad-memorystore", f"netabase-{engine}"),
         0.8,
         higher_is_better=True,
     )
@@ -159,13 +154,13 @@ add(
     "analysis at the end comes from `docs/benchmarks/notes.md`). Every figure is a ratio of "
     "medians measured in the same run; below 1 means netabase is faster."
 )
-if repeats:
+if len(repeats) > 1:
     add("")
     add(
-        f"The four single-put targets, the tightest bound, are run {len(repeats)} more times "
-        "after the main run, every other time with the targets in reverse order (what ran just "
-        "before moves a measurement); the targets table gives the median of those runs' ratios "
-        "and their range, the tables below the last run's figures."
+        f"Every target is the median of {len(repeats)} runs of its benchmarks (the main run and "
+        f"{len(repeats) - 1} more, every other one with the targets in reverse order, since what "
+        "ran just before moves a measurement), with the lowest and highest ratio; the tables "
+        "below give the main run's figures."
     )
 add("")
 mode = meta.get("mode", "?")
