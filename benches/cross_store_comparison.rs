@@ -31,6 +31,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use netabase_store::config::FileConfig;
 use netabase_store::databases::memory_store::MemoryStore;
 use netabase_store::databases::redb_store::RedbStore;
 use netabase_store::databases::redb_zerocopy::RedbStoreZeroCopy;
@@ -89,7 +90,7 @@ fn all_targets(dir: &tempfile::TempDir) -> Vec<Box<dyn Target>> {
     vec![
         Box::new(raw::RawRedb::new(
             &dir.path().join("raw.redb"),
-            redb::Durability::None,
+            Some(FileConfig::DEFAULT_FLUSH_INTERVAL),
         )),
         Box::new(wrapped::Wrapped::new("redb.netabase", redb)),
         Box::new(wrapped::ZeroCopy::new(zerocopy)),
@@ -235,7 +236,7 @@ fn single_put_durable(c: &mut Criterion) {
         ..template.clone()
     };
 
-    let raw_redb = raw::RawRedb::new(&dir.path().join("raw.redb"), redb::Durability::Immediate);
+    let raw_redb = raw::RawRedb::new(&dir.path().join("raw.redb"), None);
     let raw_sled = raw::RawSled::new(&dir.path().join("raw.sled"), true);
     let redb = <RedbStore<BenchDefinition> as BackendStore<BenchDefinition>>::new(file_config(
         &dir,
