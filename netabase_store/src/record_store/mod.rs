@@ -270,11 +270,12 @@ where
             // The count is read, checked and raised only for a key not stored yet.
             let new_count = if records.get(key)?.is_none() {
                 let counters = txn.open_table(COUNTERS)?;
-                let count = read_counter(&counters, &Self::counter_key("records"))?;
+                let count_key = Self::counter_key("records");
+                let count = read_counter(&counters, &count_key)?;
                 if count >= self.config.max_records as u64 {
                     return Err(WriteFailure::Limit(Error::MaxRecords));
                 }
-                Some((counters, count + 1))
+                Some((counters, count_key, count + 1))
             } else {
                 None
             };
@@ -297,17 +298,28 @@ where
                 expires_ms: record.expires.map(to_wall_clock),
             };
             records.insert(key, &encode_meta(&meta)?)?;
-            if let Some((mut counters, count)) = new_count {
-                write_counter(&mut counters, &Self::counter_key("records"), count)?;
+            if let Some((mut counters, count_key, count)) = new_count {
+                write_counter(&mut counters, &count_key, count)?;
             }
         }
         log.commit(hub, txn)?;
         Ok(())
     }
 
+    /// Whether `key` is a record key of `D`; a key that is not is logged (`operation` names the
+    /// call) and the call does nothing.
+    fn holds(key: &RecordKey, operation: &str) -> bool {
+        match parse_key::<D>(key.as_ref()) {
+            Ok(_) => true,
+            Err(reason) => {
+                tracing::debug!(key = %HexBytes(key.as_ref()), %reason, operation, "a key this store cannot hold");
+                false
+            }
+        }
+    }
+
     fn read_record(&self, key: &RecordKey) -> Result<Option<Record>> {
-        if let Err(reason) = parse_key::<D>(key.as_ref()) {
-            tracing::debug!(key = %HexBytes(key.as_ref()), %reason, "get of a key this store cannot hold");
+        if !Self::holds(key, "get") {
             return Ok(None);
         }
         let txn = self.backend.begin_read()?;
@@ -320,8 +332,7 @@ where
     }
 
     fn remove_record(&self, key: &RecordKey) -> Result<()> {
-        if let Err(reason) = parse_key::<D>(key.as_ref()) {
-            tracing::debug!(key = %HexBytes(key.as_ref()), %reason, "remove of a key this store cannot hold");
+        if !Self::holds(key, "remove") {
             return Ok(());
         }
         let txn = self.backend.begin_write()?;
